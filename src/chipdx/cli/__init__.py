@@ -1,0 +1,58 @@
+"""The ``chipdx`` command line: thin adapters that compose io, analysis and output.
+
+Exit codes (SPEC §7): 0 success, 1 invalid input or failed validation (one line on
+stderr, no traceback), 2 usage. This package is the only place that prints.
+
+Each command group lives in its own module with an ``add_commands(subparsers)``
+function; :data:`COMMAND_MODULES` lists them in the order ``--help`` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from chipdx._version import __version__
+from chipdx.cli import _foundation
+from chipdx.cli._common import EXIT_INVALID
+from chipdx.errors import ChipdxError
+
+__all__ = ["main"]
+
+COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation,)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chipdx",
+        description="Sample-to-answer software for a digital lab-on-a-chip molecular diagnostic.",
+    )
+    parser.add_argument("--version", action="version", version=f"chipdx {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ChipdxError as exc:
+        sys.stderr.write(f"chipdx: error: {exc}\n")
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        sys.stderr.write("chipdx: interrupted\n")
+        return 130
+    except Exception as exc:
+        if os.environ.get("CHIPDX_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"chipdx: internal error ({type(exc).__name__}: {exc}); please report it with CHIPDX_DEBUG=1 output\n"
+        )
+        return EXIT_INVALID

@@ -1,0 +1,111 @@
+"""Foundation commands: ``demo``, ``info``, ``validate`` and ``convert``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chipdx import io
+from chipdx.analysis import Finding, RunSummary, Severity, check_dataset, summarise
+from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.model import Dataset
+
+__all__ = ["add_commands", "format_summary"]
+
+DEMO_RUN = "example_run.rdml"
+
+def format_summary(dataset: Dataset, summaries: Sequence[RunSummary]) -> list[str]:
+    p = dataset.provenance
+    lines = []
+    if p is not None:
+        lines += [f"file      {p.source}", f"format    {p.format} {p.format_version}".rstrip(),
+                  f"sha256    {p.sha256}"]
+        if p.simulated:
+            lines.append("origin    simulated data, not a measurement")
+    lines.append(f"runs      {len(summaries)}   samples {len(dataset.samples)}   targets "
+                 f"{len(dataset.targets)}   dyes {len(dataset.dyes)}")
+    for s in summaries:
+        cycles = f"{s.n_cycles} cycles ({s.first_cycle:g}-{s.last_cycle:g})" if s.n_cycles else "no cycles"
+        lines.append(f"run {s.run_id!r} (experiment {s.experiment_id!r}): {s.plate} plate, "
+                     f"{s.n_reactions} reactions in {s.n_wells} wells, {cycles}, {s.n_melt_curves} melt curves")
+        if s.n_partition_wells:
+            lines.append(f"  dPCR      {s.n_partition_wells} wells, {s.n_partitions} partitions with amplitudes")
+        lines.append("  targets   " + ", ".join(f"{t} ({dye})" for t, dye in s.targets))
+        lines.append("  samples   " + ", ".join(f"{kind} {count}" for kind, count in s.reactions_by_sample_type))
+        lines.append(f"  reported  {s.n_reported_cq} Cq values in the file")
+    return lines
+
+
+def _info(args: argparse.Namespace) -> int:
+    dataset = io.read(args.file)
+    for line in format_summary(dataset, summarise(dataset)):
+        out(line)
+    return EXIT_OK
+
+
+def _print_findings(findings: Sequence[Finding]) -> None:
+    for finding in findings:
+        out(f"{finding.severity.value:8s}{finding}")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    dataset = io.read(args.file)
+    findings = check_dataset(dataset)
+    _print_findings(findings)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return fail(f"{args.file}: invalid: {errors[0]}{more}")
+    out(f"valid     {args.file} ({dataset.n_reactions} reactions, {len(findings)} warnings)")
+    return EXIT_OK
+
+
+def _convert(args: argparse.Namespace) -> int:
+    dataset = io.read(args.input)
+    io.write(dataset, args.output, format=args.to)
+    out(f"wrote     {args.output}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    folder = Path(args.out)
+    with resources.as_file(resources.files("chipdx.data") / DEMO_RUN) as example:
+        dataset = io.read(example)
+    lines = format_summary(dataset, summarise(dataset))
+    for line in lines:
+        out(line)
+    rdml = folder / "example_run_v1.3.rdml"
+    summary = folder / "summary.txt"
+    io.write(dataset, rdml)
+    with io.atomic_output(summary) as stream:
+        stream.write(("\n".join(lines) + "\n").encode())
+    out()
+    out("outputs")
+    out(f"  RDML 1.3  {rdml}")
+    out(f"  summary   {summary}")
+    return EXIT_OK
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``demo``, ``info``, ``validate`` and ``convert`` to the ``chipdx`` subparsers."""
+    demo = commands.add_parser("demo", help="run the main job on the embedded example, end to end")
+    demo.add_argument("--out", default="chipdx-demo", help="output folder (default: %(default)s)")
+    demo.set_defaults(handler=_demo)
+
+    info = commands.add_parser("info", help="summarise a run file")
+    info.add_argument("file", type=Path)
+    info.set_defaults(handler=_info)
+
+    validate = commands.add_parser("validate", help="check a run file: format and consistency")
+    validate.add_argument("file", type=Path)
+    validate.set_defaults(handler=_validate)
+
+    convert = commands.add_parser("convert", help="convert a run file (to RDML 1.3)")
+    convert.add_argument("input", type=Path)
+    convert.add_argument("output", type=Path)
+    convert.add_argument("--to", choices=[f.name for f in io.formats() if f.writer], default=None,
+                         help="output format (default: from the output file's ending)")
+    convert.set_defaults(handler=_convert)

@@ -1,0 +1,122 @@
+"""The one exception hierarchy of chipdx.
+
+Every error that bad input can cause is a :class:`ChipdxError`. Readers raise
+:class:`FormatError`, whose message names the file, the place in it, what was
+expected and what was found, so that a person can fix the file without reading
+code::
+
+    ChipdxError
+    ├── FormatError               a file could not be read
+    │   ├── UnknownFormatError    no registered format recognises the file
+    │   ├── UnsafeInputError      DTD/entities, zip bombs, oversized input
+    │   └── UndeclaredReferenceError       a reference to an undeclared sample/target/dye
+    ├── ValidationError           a file reads but breaks a consistency rule
+    └── UnsupportedError          a valid request the software cannot honour
+
+Warnings use :class:`ChipdxWarning` so that callers can filter them.
+
+Examples
+--------
+>>> err = FormatError("run.rdml", "react[3]/data[MYCN]/adp[2]/fluor", "a finite number", "'abc'")
+>>> str(err)
+"run.rdml: react[3]/data[MYCN]/adp[2]/fluor: expected a finite number, found 'abc'"
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChipdxError",
+    "ChipdxWarning",
+    "FormatError",
+    "UndeclaredReferenceError",
+    "UnknownFormatError",
+    "UnsafeInputError",
+    "UnsupportedError",
+    "ValidationError",
+    "quote",
+]
+
+
+class ChipdxError(Exception):
+    """Base class of every error chipdx raises on purpose."""
+
+
+class FormatError(ChipdxError, ValueError):
+    """A file does not hold what its format requires.
+
+    Parameters
+    ----------
+    file
+        The file (or folder) being read, as the user named it.
+    place
+        Where in the file: a line number, an XML path or a zip member.
+    expected
+        What must hold there.
+    found
+        What was there instead (quoted and shortened).
+    """
+
+    def __init__(self, file: str, place: str, expected: str, found: str) -> None:
+        self.file = file
+        self.place = _one_line(place)
+        self.expected = _one_line(expected)
+        self.found = _one_line(found)
+        where = f"{file}: {self.place}" if self.place else file
+        super().__init__(f"{where}: expected {self.expected}, found {self.found}")
+
+
+class UnknownFormatError(FormatError):
+    """No registered format recognises the file."""
+
+
+class UnsafeInputError(FormatError):
+    """The input is refused for safety: a DTD, entities, or a size bomb."""
+
+
+class UndeclaredReferenceError(FormatError):
+    """A record refers to a sample, target or dye that the file never declares."""
+
+
+class ValidationError(ChipdxError):
+    """A file reads, but breaks one or more consistency rules.
+
+    Parameters
+    ----------
+    file
+        The file that was checked.
+    problems
+        One line per broken rule.
+    """
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.file = file
+        self.problems = tuple(problems)
+        count = len(problems)
+        first = problems[0] if problems else "no problem given"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"{file}: {first}{more}")
+
+
+class UnsupportedError(ChipdxError):
+    """A well-formed request that chipdx cannot honour (for example, an unknown output format)."""
+
+
+class ChipdxWarning(UserWarning):
+    """Base category of the warnings chipdx emits."""
+
+
+def _one_line(text: str) -> str:
+    """Fold line breaks so that every message is one line."""
+    return " ".join(part.strip() for part in text.strip().splitlines())
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """Quote a found value for an error message, shortened to ``limit`` characters.
+
+    >>> quote("x" * 50, limit=10)
+    "'xxxxxxxxxx…'"
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return repr(text)
