@@ -26,7 +26,7 @@ import numpy as np
 from lxml import etree
 
 from chipdx import io
-from chipdx.model import Dataset
+from chipdx.model import Dataset, Dye, PartitionCounts, PlateFormat, Provenance, Run, Sample, Target, WellPartitions
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -41,8 +41,9 @@ for path in sys.argv[1:]:
         doc = rdml.Rdml(path)
         runs = [run for exp in doc.experiments() for run in exp.runs()]
         reacts = sum(len(run._node.findall("{http://www.rdml.org}react")) for run in runs)
-        datas = sum(len(r.findall("{http://www.rdml.org}data")) for run in runs
-                    for r in run._node.findall("{http://www.rdml.org}react"))
+        datas = sum(len(r.findall("{http://www.rdml.org}data"))
+                    + len(r.findall("{http://www.rdml.org}partitions/{http://www.rdml.org}data"))
+                    for run in runs for r in run._node.findall("{http://www.rdml.org}react"))
         out.append({"path": path, "ok": True, "version": doc.version(), "valid": doc.isvalid(),
                     "experiments": len(doc.experiments()), "runs": len(runs), "reacts": reacts, "data": datas})
     except Exception as exc:
@@ -62,7 +63,29 @@ def same_values(a: Dataset, b: Dataset) -> bool:
         if x.melt is not None and y.melt is not None and not np.array_equal(
                 x.melt.fluorescence, y.melt.fluorescence, equal_nan=True):
             return False
+        for p, q in zip(x.partitions, y.partitions, strict=True):
+            if p.counts != q.counts or not np.array_equal(p.amplitudes, q.amplitudes) or not np.array_equal(
+                    p.calls, q.calls):
+                return False
     return True
+
+
+def partition_dataset() -> Dataset:
+    """A made-up two-well duplex dPCR run (RDML 1.3 partitions), to check that rdmlpython opens them too."""
+    rng = np.random.default_rng(7)
+    plate = PlateFormat(8, 12)
+    wells = []
+    for label in ("A1", "B1"):
+        positive = rng.random((2000, 2)) < (0.2, 0.05)
+        amplitudes = np.where(positive, rng.normal(8000, 600, (2000, 2)), rng.normal(1500, 200, (2000, 2)))
+        calls = positive.astype(np.int8)
+        counts = tuple(PartitionCounts(t, int(positive[:, i].sum()), int((~positive[:, i]).sum()))
+                       for i, t in enumerate(("N1", "RP")))
+        wells.append(WellPartitions(plate.parse(label), "specimen", 0.85, counts, ("N1", "RP"),
+                                    amplitudes.astype(np.float32), calls))
+    run = Run("dpcr", plate, partitions=tuple(wells))
+    return Dataset((run,), (Sample("specimen"),), (Target("N1", "FAM"), Target("RP", "HEX")),
+                   (Dye("FAM"), Dye("HEX")), Provenance("verify_rdml.py", "generated", simulated=True))
 
 
 def main() -> int:
@@ -77,7 +100,9 @@ def main() -> int:
     rows, failures = [], 0
     with tempfile.TemporaryDirectory() as tmp:
         outputs = []
-        for number, path in enumerate(files):
+        dpcr = Path(tmp) / "dpcr_partitions_made_up.rdml"
+        io.write(partition_dataset(), dpcr)
+        for number, path in enumerate([*files, dpcr]):
             start = time.perf_counter()
             data = io.read(path)
             read_s = time.perf_counter() - start
@@ -88,7 +113,9 @@ def main() -> int:
             valid = schema.validate(xml)
             round_trip = same_values(data, again)
             assert data.provenance is not None
-            rows.append([str(path.relative_to(SHARED)), data.provenance.format_version, str(data.n_reactions),
+            name = str(path.relative_to(SHARED)) if path.is_relative_to(SHARED) else f"(made up) {path.name}"
+            reactions = data.n_reactions + sum(len(w.counts) for r in data.runs for w in r.partitions)
+            rows.append([name, data.provenance.format_version, str(reactions),
                          f"{read_s:.2f}", "yes" if round_trip else "NO", "yes" if valid else "NO"])
             failures += (not valid) + (not round_trip)
             outputs.append(str(out))
@@ -116,9 +143,10 @@ def main() -> int:
     for row in [header, ["-" * w for w in widths], *rows]:
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     opened = sum(1 for c in rdmlpython if c.get("ok") and c.get("valid"))
-    print(f"\n{len(files)}/{len(files)} read; {sum(r[5] == 'yes' for r in rows)}/{len(files)} valid against the "
-          f"1.3 XSD; {sum(r[4] == 'yes' for r in rows)}/{len(files)} round trips; "
-          f"{opened if args.rdmlpython else 'not checked'}/{len(files)} open in rdmlpython 1.7.2")
+    n = len(rows)
+    print(f"\n{len(files)} public files + 1 made-up dPCR file: {n}/{n} read; {sum(r[5] == 'yes' for r in rows)}/{n} "
+          f"valid against the 1.3 XSD; {sum(r[4] == 'yes' for r in rows)}/{n} round trips; "
+          f"{opened if args.rdmlpython else 'not checked'}/{n} open in rdmlpython 1.7.2")
     return 1 if failures else 0
 
 
