@@ -1,0 +1,32 @@
+"""Reports for people: a self-contained HTML page (and PDF) with plots, tables and calls.
+
+The report layer lays out results that analysis and interpretation computed; it
+never computes results itself.
+"""
+
+from chipdx.report._data import (
+    ChecklistItem,
+    CurvePanel,
+    DropletPanel,
+    FlagNote,
+    MeltPanel,
+    PlateCell,
+    PlateMap,
+    ReportData,
+    Table,
+)
+from chipdx.report._render import render_html, render_pdf
+
+__all__ = [
+    "ChecklistItem",
+    "CurvePanel",
+    "DropletPanel",
+    "FlagNote",
+    "MeltPanel",
+    "PlateCell",
+    "PlateMap",
+    "ReportData",
+    "Table",
+    "render_html",
+    "render_pdf",
+]
