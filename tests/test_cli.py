@@ -77,3 +77,13 @@ def test_convert_refuses_an_unknown_output_ending(tmp_path: Path, capsys: pytest
     assert main(["convert", str(source), str(tmp_path / "out.xyz")]) == 1
     assert "out.xyz" in capsys.readouterr().err
     assert not (tmp_path / "out.xyz").exists()
+
+
+def test_progress_is_silent_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx.cli._common import progress
+
+    with progress("plates", total=3) as advance:
+        for _ in range(3):
+            advance(1)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

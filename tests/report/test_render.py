@@ -103,3 +103,15 @@ def test_pdf_is_a_complete_pdf() -> None:
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     pages = weasyprint.HTML(string=render_html(report)).render().pages
     assert len(pages) >= 2, "figures and tables need more than one A4 page"
+
+
+def test_checklist_reads_what_the_data_show() -> None:
+    from chipdx.report import miqe_checklist
+    from tests.io.test_rdml_roundtrip import rich_dataset
+
+    items = {(i.guideline, i.item): i for i in miqe_checklist(rich_dataset())}
+    assert items[("MIQE", "calibration curve (standards with known input)")].status == "shown"
+    assert items[("MIQE", "no-template controls (NTC)")].status == "missing"
+    assert items[("MIQE", "primer/probe sequences or assay identifiers")].note == "N1"
+    assert "0.85 nL" in items[("dMIQE", "partition volume and its source")].note
+    assert items[("dMIQE", "threshold / classification method with 1-D/2-D plots")].status == "shown"

@@ -1,10 +1,12 @@
-"""What every command module shares: exit codes and writing to the terminal."""
+"""What every command module shares: exit codes, writing to the terminal, progress bars."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "fail", "out"]
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "fail", "out", "progress"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -18,3 +20,23 @@ def fail(message: str) -> int:
     """Print one error line to standard error and return the 'invalid input' exit code."""
     sys.stderr.write(f"chipdx: {message}\n")
     return EXIT_INVALID
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """A progress bar on standard error for long work; silent when stderr is not a terminal.
+
+    Yields ``advance(steps)``. Output files and standard output are never touched, so
+    piping or redirecting results stays clean.
+    """
+    if not sys.stderr.isatty():
+        yield lambda steps=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda steps=1: bar.advance(task, steps)

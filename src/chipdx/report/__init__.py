@@ -4,6 +4,7 @@ The report layer lays out results that analysis and interpretation computed; it
 never computes results itself.
 """
 
+from chipdx.report._checklist import miqe_checklist
 from chipdx.report._data import (
     ChecklistItem,
     CurvePanel,
@@ -27,6 +28,7 @@ __all__ = [
     "PlateMap",
     "ReportData",
     "Table",
+    "miqe_checklist",
     "render_html",
     "render_pdf",
 ]
