@@ -30,7 +30,11 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
     piping or redirecting results stays clean.
     """
     if not sys.stderr.isatty():
-        yield lambda steps=1: None
+
+        def ignore(steps: float = 1) -> None:
+            del steps
+
+        yield ignore
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -39,4 +43,8 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda steps=1: bar.advance(task, steps)
+
+        def advance(steps: float = 1) -> None:
+            bar.advance(task, steps)
+
+        yield advance
