@@ -9,10 +9,38 @@ from __future__ import annotations
 
 import csv
 import io
+import zlib
 
-from chipdx.errors import FormatError
+from chipdx.errors import FormatError, UnsafeInputError
+from chipdx.io._safety import MAX_INPUT_BYTES
 
-__all__ = ["decode_text", "guess_dialect", "split_rows"]
+__all__ = ["decode_text", "guess_dialect", "gunzip_bounded", "gunzip_head", "split_rows"]
+
+
+def gunzip_bounded(data: bytes, *, source: str) -> bytes:
+    """Unpack gzip data (returned as is when not gzip), refusing more than the input limit."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, MAX_INPUT_BYTES + 1)
+    except zlib.error as exc:
+        raise FormatError(source, "gzip stream", "intact gzip data", str(exc)) from None
+    if len(out) > MAX_INPUT_BYTES:
+        raise UnsafeInputError(source, "gzip stream", f"at most {MAX_INPUT_BYTES} bytes unpacked", "more")
+    if not inflater.eof:
+        raise FormatError(source, "gzip stream", "a complete gzip file", "a truncated stream")
+    return out
+
+
+def gunzip_head(head: bytes) -> bytes:
+    """The first unpacked bytes of gzip data, for sniffing (``head`` itself when not gzip)."""
+    if not head.startswith(b"\x1f\x8b"):
+        return head
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 8192)
+    except zlib.error:
+        return b""
 
 
 def decode_text(data: bytes, *, source: str) -> str:

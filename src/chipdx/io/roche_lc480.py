@@ -16,14 +16,13 @@ Two exports are read:
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
 
-from chipdx.errors import FormatError, UnsafeInputError, quote
+from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._qpcr_text import decode_text
+from chipdx.io._qpcr_text import decode_text, gunzip_bounded, gunzip_head
 from chipdx.io._registry import FileFormat, register
-from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded
+from chipdx.io._safety import read_file_bounded
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType, Software
 
 __all__ = ["FORMAT", "read_lc480", "sniff_lc480"]
@@ -32,35 +31,15 @@ _RAW_HEADER = b"SamplePos\tSampleName\tProg#"
 _CP_HEADER = b"Include\tColor\tPos\tName\tCp"
 
 
-def _gunzip(data: bytes, source: str) -> bytes:
-    if not data.startswith(b"\x1f\x8b"):
-        return data
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, MAX_INPUT_BYTES + 1)
-    except zlib.error as exc:
-        raise FormatError(source, "gzip stream", "intact gzip data", str(exc)) from None
-    if len(out) > MAX_INPUT_BYTES:
-        raise UnsafeInputError(source, "gzip stream", f"at most {MAX_INPUT_BYTES} bytes unpacked", "more")
-    if not inflater.eof:
-        raise FormatError(source, "gzip stream", "a complete gzip file", "a truncated stream")
-    return out
-
-
 def sniff_lc480(path: Path, head: bytes) -> bool:
     """True for a LightCycler 480 raw or Abs Quant text export (gzip or plain)."""
-    if head.startswith(b"\x1f\x8b"):
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            head = inflater.decompress(head, 4096)
-        except zlib.error:
-            return False
+    head = gunzip_head(head)
     return _RAW_HEADER in head[:4096] or (head.startswith(b"Experiment:") and _CP_HEADER in head[:4096])
 
 
 def _lines(path: Path) -> tuple[str, list[list[str]]]:
     source = str(path)
-    text = decode_text(_gunzip(read_file_bounded(path), source), source=source)
+    text = decode_text(gunzip_bounded(read_file_bounded(path), source=source), source=source)
     lines = text.splitlines()
     if len(lines) < 2:
         raise FormatError(source, f"line {len(lines) + 1}", "a title line and a header line",
