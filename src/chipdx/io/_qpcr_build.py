@@ -86,12 +86,22 @@ class SampleBook:
     samples: dict[str, Sample] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)
     dyes: dict[str, Dye] = field(default_factory=dict)
+    _seen: set[tuple[str, str]] = field(default_factory=set)
 
     def sample(
         self, sample_id: str, sample_type: SampleType, *, target_id: str, quantity: Quantity | None = None
     ) -> str:
-        """Declare (or extend) a sample; a differing type for one target is kept per target."""
+        """Declare (or extend) a sample and return its id.
+
+        A differing type for a new target is kept per target. The same name used with
+        another type for the same target (a task set per well, as QuantStudio allows)
+        becomes a sample of its own, named ``"<name> [<type>]"``.
+        """
         old = self.samples.get(sample_id)
+        if old is not None and (sample_id, target_id) in self._seen and old.type_for(target_id) is not sample_type:
+            return self.sample(f"{sample_id} [{sample_type.value}]", sample_type, target_id=target_id,
+                               quantity=quantity)
+        self._seen.add((sample_id, target_id))
         if old is None:
             self.samples[sample_id] = Sample(sample_id, sample_type, quantity)
             return sample_id

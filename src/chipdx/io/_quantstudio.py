@@ -159,14 +159,14 @@ class _Reader:
             return []
         task = table.cell(row, table.column("Task"))
         quantity = table.number(row, table.column("Quantity"))
-        sample = _sample_id(table.cell(row, table.column("Sample Name", "Sample")), task, quantity, well.label)
+        name = _sample_id(table.cell(row, table.column("Sample Name", "Sample")), task, quantity, well.label)
         rows = []
         for target, dye, prefix in self._targets(table, row):
             known = self.book.targets.get(target)
             self.book.target(target, dye or (known.dye_id if known else ""))
             standard = quantity is not None and task.upper() == "STANDARD"
             amount = Quantity(quantity, QuantityUnit.OTHER) if standard and quantity is not None else None
-            sample = self.book.sample(sample, sample_type_of_task(task), target_id=target, quantity=amount)
+            sample = self.book.sample(name, sample_type_of_task(task), target_id=target, quantity=amount)
             existing = self.builder.find(well, target)
             index = existing if existing is not None else self.builder.reaction(well, sample, target)
             rows.append((index, prefix))
