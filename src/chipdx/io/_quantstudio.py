@@ -274,13 +274,14 @@ class _Reader:
             "description": meta.get("Experiment Type") or None,
             "cq_method": method,
             "software": Software(software) if software else None,
-            "run_date": _date(meta.get("Experiment Run End Time") or meta.get("Run End Date/Time") or ""),
+            "run_date": _date(meta.get("Experiment Run End Time") or meta.get("Run End Date/Time")
+                              or meta.get("Run End Data/Time") or ""),  # 'Data' is how some v2 exports spell it
         }
 
 
 def _date(text: str) -> dt.datetime | None:
     """A QuantStudio time stamp such as ``2010-10-21 00:51:26 AM EDT`` (time zone dropped)."""
-    text = re.sub(r"\s+[A-Z]{2,5}$", "", text.strip())
+    text = re.sub(r"\s+(?!AM$|PM$)[A-Z]{2,5}$", "", text.strip())
     for pattern in ("%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %H:%M:%S %p", "%Y-%m-%d %H:%M:%S"):
         try:
             return dt.datetime.strptime(text, pattern)

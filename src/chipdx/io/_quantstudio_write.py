@@ -24,6 +24,7 @@ from chipdx.model import Dataset, DyeChemistry, PlateFormat, Run, SampleType, We
 __all__ = ["write_quantstudio_txt"]
 
 _TASK = {SampleType.STANDARD: "STANDARD", SampleType.NTC: "NTC", SampleType.NO_AMPLIFICATION_CONTROL: "NTC",
+         SampleType.POSITIVE_CONTROL: "POSITIVE_CONTROL",
          SampleType.NO_TARGET_PRESENT: "NTC"}
 _BLOCKS = {96: ("96-Well Block (0.2mL)", PlateFormat(8, 12)), 384: ("384-Well Block", PlateFormat(16, 24))}
 _SETUP = ("Well", "Well Position", "Sample Name", "Sample Color", "Biogroup Name", "Biogroup Color",
@@ -51,7 +52,7 @@ def _header(data: Dataset, run: Run, block: str) -> Iterator[str]:
     sybr = {DyeChemistry.NON_SATURATING_DYE, DyeChemistry.SATURATING_DYE} & chemistries or any(
         d.id.upper().startswith(("SYBR", "EVA")) for d in data.dyes)
     standards = any(s.type is SampleType.STANDARD for s in data.samples)
-    when = run.run_date.strftime("%Y-%m-%d %I:%M:%S %p") if run.run_date else "Not Started"
+    when = run.run_date.strftime("%Y-%m-%d %I:%M:%S %p") if run.run_date else ""
     yield f"* Block Type = {block}"
     yield f"* Chemistry = {'SYBR_GREEN' if sybr else 'TAQMAN'}"
     yield f"* Experiment Name = {run.id}"
