@@ -74,7 +74,10 @@ def plate_for_block(block: str, wells: list[str] | None = None) -> PlateFormat:
         return PlateFormat(*sizes[int(match.group(1))])
     rows = columns = 1
     for label in wells or []:
-        well = PlateFormat(32, 48).parse(label)
+        try:
+            well = PlateFormat(32, 48).parse(label)
+        except ValueError:
+            continue  # a bad label is reported where the well is read, with its line
         rows, columns = max(rows, well.row + 1), max(columns, well.column + 1)
     return PlateFormat.fitting(rows, columns)
 

@@ -73,6 +73,10 @@ def guess_dialect(header: str) -> tuple[str, str]:
     return delimiter, "," if delimiter == ";" else "."
 
 
-def split_rows(text: str, delimiter: str) -> list[list[str]]:
+def split_rows(text: str, delimiter: str, *, source: str) -> list[list[str]]:
     """Rows of cells (quoted cells may hold the delimiter)."""
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise FormatError(source, f"line {reader.line_num}", "delimited text", str(exc)) from None

@@ -98,7 +98,7 @@ def _csv_sheet(path: Path) -> _Sheet:
         raise FormatError(source, "", "a Bio-Rad CFX CSV export", "an empty file")
     first_line = text.splitlines()[0]
     delimiter, decimal = guess_dialect(first_line)
-    rows = split_rows(text, delimiter)
+    rows = split_rows(text, delimiter, source=source)
     header = [h.strip() for h in rows[0]]
     lines = [n + 2 for n in range(len(rows) - 1)]
     body = [(line, row) for line, row in zip(lines, rows[1:], strict=True) if any(c.strip() for c in row)]
@@ -110,9 +110,9 @@ def _csv_sheet(path: Path) -> _Sheet:
         raise FormatError(source, "line 1", "a CFX header (',Cycle,A1,...', ',Temperature,...' or ',Well,Fluor,...Cq')",
                           quote(first_line, 60))
     for line, row in body:
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            raise FormatError(source, f"line {line}", f"at most {len(header)} cells as in the header",
-                              f"{len(row)} cells")
+        if len(row) != len(header):
+            raise FormatError(source, f"line {line}", "as many cells as the header has (a truncated file?)",
+                              f"{len(row)} cells for {len(header)} columns")
     match = _FAMILY.match(path.name)
     fluor = (match.group(3) if match and match.group(3) else "") or "unknown"
     return _Sheet(source, kind, fluor, header, [r for _, r in body], decimal, [n for n, _ in body])

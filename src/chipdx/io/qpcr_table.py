@@ -91,7 +91,7 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]], str]:
     if not text.strip():
         raise FormatError(source, "", "a qPCR table with a header row", "an empty file")
     delimiter, decimal = guess_dialect(text.splitlines()[0])
-    rows = split_rows(text, delimiter)
+    rows = split_rows(text, delimiter, source=source)
     return [h.strip().lower() for h in rows[0]], rows[1:], decimal
 
 

@@ -43,7 +43,7 @@ def _place(line_numbers: list[int], header_line: int, header: tuple[str, ...]) -
     return place
 
 
-def _split_sections(lines: list[str], source: str) -> tuple[dict[str, str], dict[str, Table]]:
+def _split_sections(lines: list[str], source: str, *, complete: bool) -> tuple[dict[str, str], dict[str, Table]]:
     meta: dict[str, str] = {}
     tables: dict[str, Table] = {}
     number = 0
@@ -71,6 +71,9 @@ def _split_sections(lines: list[str], source: str) -> tuple[dict[str, str], dict
                 cells = tuple(lines[number].rstrip("\r\n").split("\t"))
                 while len(cells) > len(header) and not cells[-1].strip():
                     cells = cells[:-1]
+                if number == len(lines) - 1 and not complete and len(cells) < len(header):
+                    raise FormatError(source, f"line {number + 1}", f"{len(header)} cells and a line end",
+                                      f"{len(cells)} cells at the end of the file (truncated?)")
                 if len(cells) > len(header):
                     raise FormatError(source, f"line {number + 1}", f"at most {len(header)} tab-separated cells "
                                       f"as in the [{name[1:-1]}] header", f"{len(cells)} cells")
@@ -98,7 +101,7 @@ def read_quantstudio_txt(path: Path) -> Dataset:
     if not first.startswith(("*", "[")):
         raise UnknownFormatError(source, "line 1", "a known format (a QuantStudio text export starts with "
                                  "'* Key = Value' lines or a [Section])", quote(first))
-    meta, tables = _split_sections(lines, source)
+    meta, tables = _split_sections(lines, source, complete=text.endswith(("\n", "\r")))
     if not tables:
         raise FormatError(source, f"line {len(lines)}", "[Sample Setup], [Amplification Data] or [Results]",
                           "no [Section] at all (truncated?)")
