@@ -73,7 +73,7 @@ def plate_for_block(block: str, wells: list[str] | None = None) -> PlateFormat:
     if match and int(match.group(1)) in sizes:
         return PlateFormat(*sizes[int(match.group(1))])
     rows = columns = 1
-    for label in wells or []:
+    for label in set(wells or []):
         try:
             well = PlateFormat(32, 48).parse(label)
         except ValueError:
@@ -149,21 +149,26 @@ class RunBuilder:
     plate: PlateFormat
     source: str
     _keys: dict[tuple[int, str], int] = field(default_factory=dict)
+    _well_cache: dict[str, Well] = field(default_factory=dict)
     _reactions: list[Reaction] = field(default_factory=list)
     _amp: list[tuple[int, float, float, str]] = field(default_factory=list)
     _melt: list[tuple[int, float, float]] = field(default_factory=list)
 
     def well(self, label_or_number: str, *, place: str) -> Well:
         """The well named by a label (``A1``, ``  A01``) or a number (``1``, ``1.0``)."""
+        cached = self._well_cache.get(label_or_number)
+        if cached is not None:
+            return cached
         text = label_or_number.strip()
         try:
-            if re.fullmatch(r"\d+(\.0+)?", text):
-                return self.plate.well(int(float(text)))
-            return self.plate.parse(text)
+            numbered = re.fullmatch(r"\d+(\.0+)?", text)
+            well = self.plate.well(int(float(text))) if numbered else self.plate.parse(text)
         except ValueError:
             raise FormatError(
                 self.source, place, f"a well of a {self.plate.rows}x{self.plate.columns} plate", quote(text)
             ) from None
+        self._well_cache[label_or_number] = well
+        return well
 
     def reaction(self, well: Well, sample_id: str, target_id: str) -> int:
         """The row of (well, target), added on first use."""

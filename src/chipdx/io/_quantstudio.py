@@ -12,6 +12,7 @@ Design and Analysis Software user guide (Thermo Fisher, MAN0018200), chapter
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,14 @@ def sample_type_of_task(task: str) -> SampleType:
     return _TASKS.get(task.strip().upper(), SampleType.UNKNOWN)
 
 
+@functools.lru_cache(maxsize=64)
+def _lowered(header: tuple[str, ...]) -> dict[str, int]:
+    lowered: dict[str, int] = {}
+    for index, name in enumerate(header):
+        lowered.setdefault(name.strip().lower(), index)
+    return lowered
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """One table of an export: a header and rows of text cells.
@@ -58,10 +67,11 @@ class Table:
 
     def column(self, *names: str) -> int | None:
         """The index of the first of ``names`` present in the header (case-insensitive)."""
-        lowered = [h.strip().lower() for h in self.header]
+        lowered = _lowered(self.header)
         for name in names:
-            if name.lower() in lowered:
-                return lowered.index(name.lower())
+            index = lowered.get(name.lower())
+            if index is not None:
+                return index
         return None
 
     def require(self, *names: str) -> int:

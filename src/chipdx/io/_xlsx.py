@@ -1,24 +1,25 @@
 """Opening untrusted Excel workbooks (``.xlsx``) safely and reading sheets as text cells.
 
-An ``.xlsx`` is a zip of XML parts. Before openpyxl parses it, every member is
-decompressed once through :func:`chipdx.io._safety.read_zip_member` (so a zip
-bomb stops at the size limit) and every XML part is checked for DTDs and entity
-declarations, which a workbook never needs.
+An ``.xlsx`` is a zip of XML parts (ECMA-376 / ISO/IEC 29500 SpreadsheetML). Every
+member is decompressed through :func:`chipdx.io._safety.read_zip_member` (so a zip
+bomb stops at the size limit) and every XML part is parsed by
+:func:`chipdx.io._safety.parse_xml`, which refuses DTDs and entity declarations.
+Only cell values are read: shared strings, inline strings, numbers and booleans.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import warnings
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from chipdx.errors import FormatError, UnsafeInputError
-from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded, read_zip_member
+from lxml import etree
 
-__all__ = ["cell_text", "column_letter", "read_workbook", "sheet_names"]
+from chipdx.errors import FormatError, UnsafeInputError
+from chipdx.io._safety import MAX_INPUT_BYTES, parse_xml, read_file_bounded, read_zip_member
+
+__all__ = ["column_letter", "read_workbook", "sheet_names"]
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)")
 _SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"')
@@ -50,17 +51,6 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def cell_text(value: object) -> str:
-    """A cell value as the text the export would show (``None`` -> ``''``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
 def _check_members(data: bytes, source: str) -> None:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
@@ -77,27 +67,111 @@ def _check_members(data: bytes, source: str) -> None:
                 raise UnsafeInputError(source, f"zip member {info.filename!r}", "XML without a DTD", "<!DOCTYPE")
 
 
-def read_workbook(path: Path) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook as rows of text cells (trailing empty cells removed)."""
+def _members(data: bytes, source: str) -> dict[str, bytes]:
+    """Every member of the workbook zip, bounded (``_check_members`` ran first)."""
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return {name: read_zip_member(archive, name, source=source) for name in archive.namelist()}
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _shared_strings(members: dict[str, bytes], source: str) -> list[str]:
+    data = members.get("xl/sharedStrings.xml")
+    if not data:
+        return []
+    root = parse_xml(data, source=f"{source}: xl/sharedStrings.xml")
+    return ["".join(t.text or "" for t in item.iter() if _local(t.tag) == "t") for item in root
+            if _local(item.tag) == "si"]
+
+
+def _sheet_paths(members: dict[str, bytes], source: str) -> list[tuple[str, str]]:
+    """(sheet name, zip member) in workbook order."""
+    book = parse_xml(members.get("xl/workbook.xml", b""), source=f"{source}: xl/workbook.xml")
+    rels_data = members.get("xl/_rels/workbook.xml.rels", b"")
+    targets = {}
+    if rels_data:
+        for rel in parse_xml(rels_data, source=f"{source}: xl/_rels/workbook.xml.rels"):
+            target = rel.get("Target", "")
+            targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    sheets = []
+    for number, sheet in enumerate((e for e in book.iter() if _local(e.tag) == "sheet"), start=1):
+        rel_id = next((str(v) for k, v in sheet.attrib.items() if _local(k) == "id"), "")
+        sheets.append((sheet.get("name", f"Sheet{number}"), targets.get(rel_id, f"xl/worksheets/sheet{number}.xml")))
+    return sheets
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        index = index * 26 + ord(char.upper()) - ord("A") + 1
+    return index - 1
+
+
+def _cell_value(cell: etree._Element, ns: str, strings: list[str], source: str) -> str:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{ns}t"))
+    value = cell.findtext(f"{ns}v") or ""
+    if kind == "s":
+        try:
+            return strings[int(value)]
+        except (ValueError, IndexError):
+            raise FormatError(source, f"cell {cell.get('r', '?')}", "a valid shared-string index",
+                              repr(value)) from None
+    if kind == "b":
+        return "true" if value.strip() == "1" else "false"
+    return value
+
+
+def _sheet_rows(data: bytes, strings: list[str], source: str) -> list[list[str]]:
+    root = parse_xml(data, source=source)
+    ns = str(root.tag)[: str(root.tag).index("}") + 1] if str(root.tag).startswith("{") else ""
+    rows: list[list[str]] = []
+    for row in root.iter(f"{ns}row"):
+        try:
+            number = int(row.get("r", str(len(rows) + 1)))
+        except ValueError:
+            raise FormatError(source, "row", "a row number", repr(row.get("r"))) from None
+        if not 0 < number <= 1_048_576:
+            raise FormatError(source, f"row {number}", "a row number from 1 to 1048576", str(number))
+        while len(rows) < number:
+            rows.append([])
+        cells = rows[number - 1]
+        for cell in row.iterchildren(f"{ns}c"):
+            reference = cell.get("r")
+            column = _column_index(reference) if reference else len(cells)
+            if not 0 <= column < 16_384:
+                raise FormatError(source, f"row {number}", "a cell reference like 'B7'", repr(reference))
+            if column >= len(cells):
+                cells.extend([""] * (column + 1 - len(cells)))
+            cells[column] = _cell_value(cell, ns, strings, source)
+        while cells and not cells[-1].strip():
+            cells.pop()
+    return rows
+
+
+def read_workbook(path: Path, *, sheets_wanted: set[str] | None = None) -> dict[str, list[list[str]]]:
+    """The sheets of a workbook as rows of text cells (trailing empty cells removed).
+
+    With ``sheets_wanted``, only those sheets (and the first, for metadata) are parsed. The
+    parts are read with chipdx's own safe XML parser (no DTDs), not a spreadsheet library.
+    """
     source = str(path)
     data = read_file_bounded(path)
     _check_members(data, source)
-    import openpyxl  # imported here: only the Excel readers need it
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "no default style": harmless in exports
-            book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-            sheets: dict[str, list[list[str]]] = {}
-            for sheet in book.worksheets:
-                rows = []
-                for row in sheet.iter_rows(values_only=True):
-                    cells = [cell_text(v) for v in row]
-                    while cells and not cells[-1].strip():
-                        cells.pop()
-                    rows.append(cells)
-                sheets[sheet.title] = rows
-            book.close()
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError, AttributeError, IndexError) as exc:
-        raise FormatError(source, "", "a readable Excel workbook", f"{type(exc).__name__}: {exc}") from None
+    members = _members(data, source)
+    if "xl/workbook.xml" not in members:
+        raise FormatError(source, "zip member 'xl/workbook.xml'", "an Excel workbook part", "missing")
+    strings = _shared_strings(members, source)
+    sheets: dict[str, list[list[str]]] = {}
+    for number, (name, member) in enumerate(_sheet_paths(members, source)):
+        if sheets_wanted is not None and number > 0 and name not in sheets_wanted:
+            continue
+        if member not in members:
+            raise FormatError(source, f"sheet {name!r}", f"its part {member!r}", "missing")
+        sheets[name] = _sheet_rows(members[member], strings, f"{source}: {member}")
     return sheets

@@ -64,7 +64,10 @@ def _split_sheet(name: str, rows: list[list[str]]) -> tuple[dict[str, str], Tabl
 def read_quantstudio_xlsx(path: Path) -> Dataset:
     """Read a QuantStudio Design & Analysis xlsx export into a dataset (one run)."""
     source = str(path)
-    sheets = read_workbook(path)
+    wanted = set(_TABLES)
+    if "Amplification Data" in sheet_names(path):
+        wanted -= {"Multicomponent", "Multicomponent Data"}  # only used when amplification data is absent
+    sheets = read_workbook(path, sheets_wanted=wanted)
     meta: dict[str, str] = {}
     tables: dict[str, Table] = {}
     for name, rows in sheets.items():

@@ -71,17 +71,23 @@ def _read_raw(path: Path, title: str, rows: list[list[str]]) -> Dataset:
             row[4].strip() if len(row) > 4 else "")
     amplification = max((p for p, c in cycles_per_program.items() if len(c) > 1),
                         key=lambda p: len(cycles_per_program[p]), default=None)
+    reactions: dict[tuple[str, str], list[int]] = {}
     for number, row in data:
         if len(row) < 8:
             raise FormatError(source, f"line {number}", f"{len(header)} tab-separated cells", f"{len(row)} cells")
-        well = builder.well(row[0], place=f"line {number}, column 'SamplePos'")
-        sample = row[1].strip() or f"well {well.label}"
+        key = (row[0], row[1])
+        indices = reactions.get(key)
+        if indices is None:
+            well = builder.well(row[0], place=f"line {number}, column 'SamplePos'")
+            sample = row[1].strip() or f"well {well.label}"
+            indices = reactions[key] = []
+            for _, channel in channels:
+                book.target(channel, channel)
+                book.sample(sample, SampleType.UNKNOWN, target_id=channel)
+                indices.append(builder.reaction(well, sample, channel))
         is_amp = row[2].strip() == amplification
         x = _number(source, number, "Cycle#" if is_amp else "Temp", row[4] if is_amp else row[6])
-        for column, channel in channels:
-            book.target(channel, channel)
-            book.sample(sample, SampleType.UNKNOWN, target_id=channel)
-            index = builder.reaction(well, sample, channel)
+        for (column, channel), index in zip(channels, indices, strict=True):
             value = _number(source, number, channel, row[column] if column < len(row) else "")
             if is_amp:
                 builder.amplification_point(index, x, value, place=f"line {number}, column 'Cycle#'")
