@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,8 @@ def test_quantstudio_txt_viia7_384_sybr() -> None:
     assert sample_of(data, run, a1) == ("1SAMPLE_1.1", SampleType.UNKNOWN)
     assert run.fluorescence[a1].tolist() == [0.612, 0.619, 0.626]
     assert run.reactions[a1].reported.cq == 18.717
+    assert run.reactions[a1].reported.melt_temperature_c == 78.122
+    assert run.reactions[a1].reported.quantification_fluorescence == 0.277
     assert data.target("TARGET_1").dye_id == "SYBR"
     assert run.run_date == dt.datetime(2001, 12, 31, 21, 9, 19)
 
@@ -83,6 +86,16 @@ def test_quantstudio_txt_quirks_made_here() -> None:
     assert run.reactions[reaction(run, "A2")].reported.excluded is not None
     assert run.melt is not None and run.melt.points(p24)[1].tolist() == [3000.0, 2500.0, 2000.0, 1500.0]
     assert data.sample("std high").quantity is not None and data.sample("std high").quantity.value == 1000.0
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
+def test_quantstudio_txt_windows_encodings(encoding: str, tmp_path: Path) -> None:
+    text = (TEST_DATA / "quantstudio_txt" / "golden_quirks_384.txt").read_text(encoding="utf-8")
+    path = tmp_path / "export.txt"
+    path.write_bytes(text.replace("Standard Curve", "Comparative Cт (ΔΔCт)" if encoding != "cp1252" else "Standard "
+                                  "Curve").encode(encoding))
+    run = io.read(path).runs[0]
+    assert run.reactions[reaction(run, "P24")].reported.cq == 4.125
 
 
 def test_quantstudio_xlsx_four_plex() -> None:

@@ -51,11 +51,13 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _check_members(data: bytes, source: str) -> None:
+def _members(data: bytes, source: str) -> dict[str, bytes]:
+    """Every member of the workbook zip, decompressed once, bounded, XML parts without DTDs."""
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
         raise FormatError(source, "", "an Excel workbook (a zip archive)", str(exc) or "not a zip") from None
+    members: dict[str, bytes] = {}
     total = 0
     with archive:
         for info in archive.infolist():
@@ -65,12 +67,8 @@ def _check_members(data: bytes, source: str) -> None:
                 raise UnsafeInputError(source, "workbook", f"at most {MAX_INPUT_BYTES} bytes unpacked", "more")
             if info.filename.endswith((".xml", ".rels")) and _DTD.search(member):
                 raise UnsafeInputError(source, f"zip member {info.filename!r}", "XML without a DTD", "<!DOCTYPE")
-
-
-def _members(data: bytes, source: str) -> dict[str, bytes]:
-    """Every member of the workbook zip, bounded (``_check_members`` ran first)."""
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        return {name: read_zip_member(archive, name, source=source) for name in archive.namelist()}
+            members[info.filename] = member
+    return members
 
 
 def _local(tag: object) -> str:
@@ -111,11 +109,11 @@ def _column_index(reference: str) -> int:
     return index - 1
 
 
-def _cell_value(cell: etree._Element, ns: str, strings: list[str], source: str) -> str:
+def _cell_value(cell: etree._Element, strings: list[str], source: str) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(f"{ns}t"))
-    value = cell.findtext(f"{ns}v") or ""
+        return "".join(t.text or "" for t in cell.iter("{*}t"))
+    value = cell.findtext("{*}v") or ""
     if kind == "s":
         try:
             return strings[int(value)]
@@ -127,30 +125,43 @@ def _cell_value(cell: etree._Element, ns: str, strings: list[str], source: str) 
     return value
 
 
+def _row_cells(row: etree._Element, number: int, strings: list[str], source: str) -> list[str]:
+    cells: list[str] = []
+    for cell in row.iterchildren("{*}c"):
+        reference = cell.get("r")
+        column = _column_index(reference) if reference else len(cells)
+        if not 0 <= column < 16_384:
+            raise FormatError(source, f"row {number}", "a cell reference like 'B7'", repr(reference))
+        if column >= len(cells):
+            cells.extend([""] * (column + 1 - len(cells)))
+        cells[column] = _cell_value(cell, strings, source)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
+
+
 def _sheet_rows(data: bytes, strings: list[str], source: str) -> list[list[str]]:
-    root = parse_xml(data, source=source)
-    ns = str(root.tag)[: str(root.tag).index("}") + 1] if str(root.tag).startswith("{") else ""
+    """Rows of one sheet, streamed (DTDs are refused before the parser sees the bytes)."""
+    if _DTD.search(data):
+        raise UnsafeInputError(source, "", "XML without a DTD", "<!DOCTYPE")
     rows: list[list[str]] = []
-    for row in root.iter(f"{ns}row"):
-        try:
-            number = int(row.get("r", str(len(rows) + 1)))
-        except ValueError:
-            raise FormatError(source, "row", "a row number", repr(row.get("r"))) from None
-        if not 0 < number <= 1_048_576:
-            raise FormatError(source, f"row {number}", "a row number from 1 to 1048576", str(number))
-        while len(rows) < number:
-            rows.append([])
-        cells = rows[number - 1]
-        for cell in row.iterchildren(f"{ns}c"):
-            reference = cell.get("r")
-            column = _column_index(reference) if reference else len(cells)
-            if not 0 <= column < 16_384:
-                raise FormatError(source, f"row {number}", "a cell reference like 'B7'", repr(reference))
-            if column >= len(cells):
-                cells.extend([""] * (column + 1 - len(cells)))
-            cells[column] = _cell_value(cell, ns, strings, source)
-        while cells and not cells[-1].strip():
-            cells.pop()
+    events = etree.iterparse(BytesIO(data), events=("end",), tag="{*}row", resolve_entities=False,
+                             no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        for _, row in events:
+            try:
+                number = int(row.get("r", str(len(rows) + 1)))
+            except ValueError:
+                raise FormatError(source, "row", "a row number", repr(row.get("r"))) from None
+            if not len(rows) < number <= 1_048_576:
+                raise FormatError(source, f"row {number}", "increasing row numbers up to 1048576", str(number))
+            rows.extend([] for _ in range(number - 1 - len(rows)))
+            rows.append(_row_cells(row, number, strings, source))
+            row.clear(keep_tail=False)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        found = exc.msg or "a syntax error"
+        raise FormatError(source, f"line {line}, column {column}", "well-formed XML", found) from None
     return rows
 
 
@@ -162,7 +173,6 @@ def read_workbook(path: Path, *, sheets_wanted: set[str] | None = None) -> dict[
     """
     source = str(path)
     data = read_file_bounded(path)
-    _check_members(data, source)
     members = _members(data, source)
     if "xl/workbook.xml" not in members:
         raise FormatError(source, "zip member 'xl/workbook.xml'", "an Excel workbook part", "missing")
