@@ -79,3 +79,37 @@ def test_random_zip_members(tmp_path: Path, members: dict[str, bytes]) -> None:
             archive.writestr(name, content)
     read_bytes(tmp_path, buffer.getvalue(), "fuzz.eds")
     read_bytes(tmp_path, buffer.getvalue(), "fuzz.xlsx")
+
+
+def _workbook_members() -> dict[str, bytes]:
+    with zipfile.ZipFile(TEST_DATA / "quantstudio_xlsx" / "error_non_numeric.xlsx") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = members[sheet].replace(b"abc", b"20.5")
+    return members
+
+
+WORKBOOK = _workbook_members()
+
+
+def test_the_seed_workbook_is_valid(tmp_path: Path) -> None:
+    buffer = stdio.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in WORKBOOK.items():
+            archive.writestr(name, content)
+    dataset = read_bytes(tmp_path, buffer.getvalue(), "seed.xlsx")
+    assert dataset is not None and dataset.runs[0].reactions[0].reported.cq == 20.5
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(n for n in WORKBOOK if n.endswith(".xml"))), st.data())
+def test_mutated_workbook_parts(tmp_path: Path, member: str, data: st.DataObject) -> None:
+    part = WORKBOOK[member]
+    position = data.draw(st.integers(0, len(part) - 1))
+    noise = data.draw(st.binary(min_size=1, max_size=6) | st.sampled_from([b"<", b'"', b"t=\"s\"", b"r=\"0\"", b"9"]))
+    mutated = part[:position] + noise + part[position + len(noise):]
+    buffer = stdio.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in WORKBOOK.items():
+            archive.writestr(name, mutated if name == member else content)
+    read_bytes(tmp_path, buffer.getvalue(), "fuzz.xlsx")

@@ -9,6 +9,7 @@ Only cell values are read: shared strings, inline strings, numbers and booleans.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from io import BytesIO
@@ -101,10 +102,16 @@ def _sheet_paths(members: dict[str, bytes], source: str) -> list[tuple[str, str]
 
 
 def _column_index(reference: str) -> int:
+    """0-based column of a cell reference such as ``AB12``."""
+    return _letters_index(reference.rstrip("0123456789"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _letters_index(letters: str) -> int:
     index = 0
-    for char in reference:
+    for char in letters:
         if not char.isalpha():
-            break
+            return -1
         index = index * 26 + ord(char.upper()) - ord("A") + 1
     return index - 1
 
