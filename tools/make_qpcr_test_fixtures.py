@@ -62,6 +62,10 @@ def golden() -> None:
         f.write(";Temperature;" + ";".join(wells) + "\n")
         for k in range(8):
             f.write(f";{65 + 0.5 * k:.1f};".replace(".", ",") + ";".join(f"{900 - 25 * k:.2f}".replace(".", ",") for _ in wells) + "\n")
+    with open(T / "biorad_cfx" / "run_de" / "run de -  Melt Curve Derivative Results_SYBR.csv", "w", encoding="utf-8") as f:
+        f.write(";Temperature;" + ";".join(wells) + "\n")
+        for k in range(8):
+            f.write(f";{65 + 0.5 * k:.1f};".replace(".", ",") + ";".join("50,00" for _ in wells) + "\n")
     with open(T / "biorad_cfx" / "run_de" / "run de -  Quantification Cq Results_0.csv", "w", encoding="utf-8") as f:
         f.write(";Well;Fluor;Target;Content;Sample;Biological Set Name;Cq;Cq Mean;Cq Std. Dev;Starting Quantity (SQ)\n")
         f.write(";A01;SYBR;GAPDH;Std-1;S1;;18,02;18,02;0;1000\n")
@@ -124,6 +128,10 @@ def errors() -> None:
     eds("error_well_outside_plate.eds", {"apldbio/sds/experiment.xml": EXP,
                                          "apldbio/sds/plate_setup.xml": PLATE.replace("<Index>0</Index>", "<Index>96</Index>"),
                                          "apldbio/sds/multicomponent_data.txt": MC})
+    (e / "error_empty.eds").write_bytes(b"")
+    eds("error_non_numeric.eds", {"apldbio/sds/experiment.xml": EXP,
+                                  "apldbio/sds/plate_setup.xml": PLATE.replace("<Task>UNKNOWN</Task>", "<Task>STANDARD</Task><Concentration>ten</Concentration>"),
+                                  "apldbio/sds/multicomponent_data.txt": MC})
     ok = e / "error_truncated.eds"
     eds("error_truncated.eds", {"apldbio/sds/experiment.xml": EXP, "apldbio/sds/plate_setup.xml": PLATE,
                                 "apldbio/sds/multicomponent_data.txt": MC * 50})

@@ -26,6 +26,8 @@ CASES: dict[str, tuple[type[FormatError], str]] = {
     "quantstudio_xlsx/error_non_numeric.xlsx": (FormatError, "'Results', cell G5: expected a number, found 'abc'"),
     "quantstudio_xlsx/error_bad_well.xlsx": (FormatError, "cell B5: expected a well of a 8x12 plate, found 'Z99'"),
     "quantstudio_eds/error_truncated.eds": (FormatError, "expected an .eds file"),
+    "quantstudio_eds/error_empty.eds": (FormatError, "expected an .eds file"),
+    "quantstudio_eds/error_non_numeric.eds": (FormatError, "well A1 Concentration: expected a number, found 'ten'"),
     "quantstudio_eds/error_missing_member.eds": (FormatError, "multicomponent_data.txt"),
     "quantstudio_eds/error_dtd.eds": (UnsafeInputError, "experiment.xml: line 1: expected XML without a DTD"),
     "quantstudio_eds/error_unclosed_xml.eds": (FormatError, "plate_setup.xml: line 1, column 81: expected well-formed"),

@@ -156,6 +156,7 @@ def test_cfx_german_locale_family_made_here() -> None:
     assert data.sample("S1").quantity is not None and data.sample("S1").quantity.value == 1000.0
     assert run.fluorescence.shape == (3, 30) and run.fluorescence[a1, 0] == 0.012
     assert run.melt is not None and run.melt.points(a1)[0][:2].tolist() == [65.0, 65.5]
+    assert run.melt.points(a1)[1][:2].tolist() == [900.0, 875.0]  # RFU, not the derivative file
     single = io.read(TEST_DATA / "biorad_cfx" / "run_de" / "run de -  Quantification Cq Results_0.csv")
     assert single.runs[0].fluorescence.shape == (3, 30)  # siblings of the same run are read too
 

@@ -105,6 +105,9 @@ def _csv_sheet(path: Path) -> _Sheet:
     if header and header[0] == "":
         header = header[1:]
         body = [(line, row[1:]) for line, row in body]
+    match = _FAMILY.match(path.name)
+    if match and "derivative" in match.group(2).lower():
+        return _Sheet(source, "derivative", "", header, [], decimal, [])  # recomputed from the RFU, not read
     kind = _kind_of(header)
     if kind is None:
         raise FormatError(source, "line 1", "a CFX header (',Cycle,A1,...', ',Temperature,...' or ',Well,Fluor,...Cq')",
@@ -113,7 +116,6 @@ def _csv_sheet(path: Path) -> _Sheet:
         if len(row) != len(header):
             raise FormatError(source, f"line {line}", "as many cells as the header has (a truncated file?)",
                               f"{len(row)} cells for {len(header)} columns")
-    match = _FAMILY.match(path.name)
     fluor = (match.group(3) if match and match.group(3) else "") or "unknown"
     return _Sheet(source, kind, fluor, header, [r for _, r in body], decimal, [n for n, _ in body])
 
@@ -190,6 +192,9 @@ def _add_curves(sheet: _Sheet, builder: RunBuilder, book: SampleBook, by_fluor: 
 
 def _dataset(sheets: Iterable[_Sheet], source: str, name: str) -> Dataset:
     sheets = [s for s in sheets if s.kind in {"cq", "amplification", "melt"}]
+    if not sheets:
+        raise FormatError(source, "", "CFX amplification, melt RFU or Cq results (derivative tables are not read)",
+                          "only melt derivative tables")
     labels = [c for s in sheets for c in (s.header[1:] if s.kind != "cq" else [])]
     labels += [r[s.header.index("Well")] for s in sheets if s.kind == "cq" for r in s.rows if len(r) > 1]
     builder = RunBuilder(plate_for_block("", [lab for lab in labels if _WELL.match(lab.strip())]), source)
