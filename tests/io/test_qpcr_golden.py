@@ -200,3 +200,17 @@ def test_tidy_dilution_table() -> None:
     first = data.sample(run.reactions[0].sample_id)
     assert first.type is SampleType.STANDARD and first.quantity is not None
     assert (first.quantity.value, first.quantity.unit) == (41700000.0, QuantityUnit.COPIES)
+
+
+def test_wide_table_one_reaction_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("well;sample;sample_type;target;copies;1;2;3\n"
+                    "A1;S1;std;N1;1500;0,1;0,2;0,4\nB2;S2;unkn;N1;;0,1;0,1;0,2\n", encoding="utf-8")
+    data = io.read(path)
+    assert data.provenance is not None and data.provenance.format == "qpcr-table"
+    run = data.runs[0]
+    b2 = reaction(run, "B2", "N1")
+    assert run.fluorescence[b2].tolist() == [0.1, 0.1, 0.2] and run.cycles.tolist() == [1.0, 2.0, 3.0]
+    standard = data.sample(run.reactions[reaction(run, "A1")].sample_id)
+    assert standard.type is SampleType.STANDARD and standard.quantity is not None
+    assert standard.quantity.value == 1500.0

@@ -148,7 +148,7 @@ def _collect_wide(source: str, header: list[str], rows: list[list[str]], number:
     return plates, extras
 
 
-def _build(source: str, name: str, plate: _Plate, book: SampleBook, types: dict[str, str]) -> Run:
+def _build(source: str, name: str, plate: _Plate, book: SampleBook, details: _Details) -> Run:
     wells = [label for label in plate.labels if label]
     n = len(plate.reactions)
     layout = PlateFormat.fitting(math.ceil(n / 12), 12) if not wells else None
@@ -158,9 +158,9 @@ def _build(source: str, name: str, plate: _Plate, book: SampleBook, types: dict[
         well = builder.well(label, place=f"well {label!r}") if label else builder.plate.well_at(
             position // 12, position % 12)
         target = target or "target"
-        book.target(target, types.get(f"dye:{target}", "") or "unknown")
-        kind = _TYPES.get(types.get(f"type:{sample}", "").lower(), SampleType.UNKNOWN)
-        book.sample(sample, kind, target_id=target, quantity=_quantity_of(types, sample))
+        book.target(target, details.dye.get(target, "") or "unknown")
+        kind = _TYPES.get(details.sample_type.get(sample, "").lower(), SampleType.UNKNOWN)
+        book.sample(sample, kind, target_id=target, quantity=_quantity(details.amounts.get(sample, {})))
         if builder.find(well, target) is not None:
             raise FormatError(source, f"plate {name!r} well {well.label}", "one reaction per well and target",
                               f"target {target!r} twice (add a 'well' or 'replicate' column?)")
@@ -168,11 +168,6 @@ def _build(source: str, name: str, plate: _Plate, book: SampleBook, types: dict[
     for key, cycle, value, place in plate.points:
         builder.amplification_point(rows[key], cycle, value, place=place)
     return builder.build(name)
-
-
-def _quantity_of(types: dict[str, str], sample: str) -> Quantity | None:
-    values = {k.split(":", 2)[1]: v for k, v in types.items() if k.startswith("q:") and k.endswith(f":{sample}")}
-    return _quantity(values)
 
 
 def read_qpcr_table(path: Path) -> Dataset:
@@ -193,32 +188,40 @@ def read_qpcr_table(path: Path) -> Dataset:
     else:
         raise FormatError(source, "line 1", "a header with 'cycle' and 'fluor' columns, or cycle-number columns",
                           quote(",".join(header), 80))
-    types = _record_details(header, rows)
+    details = _record_details(header, rows)
     book = SampleBook()
-    runs = tuple(_build(source, name, plate, book, types) for name, plate in plates.items() if plate.reactions)
+    runs = tuple(_build(source, name, plate, book, details) for name, plate in plates.items() if plate.reactions)
     if not runs:
         raise FormatError(source, "line 2", "at least one data row", "none")
     return book.dataset(runs, format="qpcr-table")
 
 
-def _record_details(header: list[str], rows: list[list[str]]) -> dict[str, str]:
-    """Per sample its type and quantity columns, per target its dye (first value seen)."""
-    details: dict[str, str] = {}
+@dataclass
+class _Details:
+    """Per sample its type and amount columns, per target its dye (first value seen)."""
+
+    sample_type: dict[str, str] = field(default_factory=dict)
+    amounts: dict[str, dict[str, str]] = field(default_factory=dict)
+    dye: dict[str, str] = field(default_factory=dict)
+
+
+def _record_details(header: list[str], rows: list[list[str]]) -> _Details:
+    details = _Details()
     extras = [h for h in header if h not in _KNOWN | {"cycle", "fluor"} and not h.isdigit()]
+    kept = [i for i, h in enumerate(header) if h not in {"cycle", "fluor"} and not h.isdigit()]
     seen: set[tuple[str, ...]] = set()
     for cells in rows:
         if len(cells) != len(header):
             continue
-        key = tuple(cells[i] for i, h in enumerate(header) if h not in {"cycle", "fluor"} and not h.isdigit())
+        key = tuple(cells[i] for i in kept)
         if key in seen:
             continue
         seen.add(key)
         values = {h: cells[i].strip() for i, h in enumerate(header)}
         sample = _sample_name(values, extras)
-        details.setdefault(f"type:{sample}", values.get("sample_type", ""))
-        details.setdefault(f"dye:{values.get('target') or 'target'}", values.get("dye", ""))
-        for column in ("copies", "dilution"):
-            details.setdefault(f"q:{column}:{sample}", values.get(column, ""))
+        details.sample_type.setdefault(sample, values.get("sample_type", ""))
+        details.dye.setdefault(values.get("target") or "target", values.get("dye", ""))
+        details.amounts.setdefault(sample, {c: values.get(c, "") for c in ("copies", "dilution")})
     return details
 
 
