@@ -6,7 +6,9 @@ files) this script
 2. parses that export with allotropy's ``APPBIO_QUANTSTUDIO`` parser (run in its own
    environment, ``.venv-allotropy``, so that allotropy's pinned dependencies stay out of chipdx's);
 3. compares what allotropy read with what chipdx wrote: wells x targets, sample names, the
-   reported Cq of every reaction, and every Rn reading.
+   reported Cq of every reaction, and every Rn reading;
+4. reader check: allotropy and chipdx read the original QuantStudio fixtures (text and Design &
+   Analysis xlsx), and their Cq and Rn per well and target are compared.
 It prints one row per file and a total; exit code 1 if a file that allotropy reads has values
 that differ. A file that allotropy refuses is reported with allotropy's reason: the QuantStudio
 "Results" table needs a Ct threshold per reaction, and sources without one cannot give it.
@@ -39,7 +41,8 @@ from allotropy.to_allotrope import allotrope_from_file
 out = []
 for path in sys.argv[1:]:
     try:
-        doc = allotrope_from_file(path, Vendor.APPBIO_QUANTSTUDIO)
+        vendor = Vendor.APPBIO_QUANTSTUDIO_DESIGNANDANALYSIS if path.endswith(".xlsx") else Vendor.APPBIO_QUANTSTUDIO
+        doc = allotrope_from_file(path, vendor)
         items = []
         for qpcr in doc["qpcr aggregate document"]["qpcr document"]:
             for m in qpcr["measurement aggregate document"]["measurement document"]:
@@ -93,6 +96,51 @@ def compare(data: Dataset, items: list[list[object]]) -> str:
     return ""
 
 
+def compare_reader(data: Dataset, items: list[list[object]]) -> tuple[int, int, str]:
+    """Reader check on an original export: (reactions both read alike, reactions allotropy read, first problem).
+
+    Sample names are not compared: allotropy names an unnamed sample 'N/A', chipdx 'NTC' or 'well A1'.
+    """
+    expected = expected_items(data)
+    same, problem = 0, ""
+    for label, target, _sample, cq, rn in items:
+        want = expected.get((str(label), str(target)))
+        alone = [v for (well, _), v in expected.items() if well == str(label)]
+        if want is None and str(target) == "N/A" and len(alone) == 1:
+            want = alone[0]  # Primary Analysis exports name no target; chipdx uses the reporter
+        if want is None:
+            problem = problem or f"({label}, {target}) not read by chipdx"
+            continue
+        _, want_cq, want_rn = want
+        cq_ok = (cq is None) == (want_cq is None) and (cq is None or abs(float(cq) - float(want_cq or 0)) < 1e-9)  # type: ignore[arg-type]
+        rn_ok = not want_rn or [round(float(v), 9) for v in rn] == [round(v, 9) for v in want_rn]  # type: ignore[union-attr]
+        same += cq_ok and rn_ok
+        if not (cq_ok and rn_ok):
+            problem = problem or f"({label}, {target}): Cq {cq} vs {want_cq}" + ("" if rn_ok else ", Rn differs")
+    return same, len(items), problem
+
+
+def check_reader(allotropy: str) -> list[tuple[str, int, str]]:
+    """chipdx and allotropy reading the same original QuantStudio exports."""
+    originals = sorted((SHARED / "formats" / "quantstudio_txt").glob("*.txt"))
+    originals += sorted((SHARED / "formats" / "quantstudio_xlsx").glob("*.xlsx"))
+    result = subprocess.run([allotropy, "-c", ALLOTROPY_CHECK, *map(str, originals)], capture_output=True,
+                            text=True, check=False, timeout=1800)
+    if result.returncode != 0:
+        return [("allotropy", 0, result.stderr[-300:])]
+    rows = []
+    for entry, path in zip(json.loads(result.stdout), originals, strict=True):
+        name = str(path.relative_to(SHARED))
+        data = io.read(path)
+        if not entry["ok"]:
+            rows.append((name, data.n_reactions, f"allotropy refuses the original: {entry['error']}"))
+            continue
+        same, total, problem = compare_reader(data, entry["items"])
+        rows.append((name, data.n_reactions, f"reader: {same}/{total} reactions alike (Cq, Rn)"
+                     + (f"; first difference {problem}" if problem else "")))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--allotropy", default=str(ROOT / ".venv-allotropy" / "bin" / "python"))
@@ -129,6 +177,10 @@ def main() -> int:
                      "samples, targets, Cq and Rn equal"))
     print(f"{'file':70} | {'reactions':>9} | result")
     for name, n, status in rows:
+        print(f"{name:70} | {n:9d} | {status}")
+    print()
+    print("reader check: chipdx and allotropy read the same original QuantStudio exports")
+    for name, n, status in check_reader(args.allotropy):
         print(f"{name:70} | {n:9d} | {status}")
     read_ok = sum(status.startswith("OK") for _, _, status in rows)
     print(f"total: {len(rows)} inputs, {len(written)} written, {read_ok} read by allotropy with equal values, "
