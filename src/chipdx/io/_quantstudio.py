@@ -23,6 +23,9 @@ from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResu
 
 __all__ = ["Table", "dataset_from_tables", "sample_type_of_task"]
 
+_TARGET = ("Target Name", "Target", "Detector")  # 'Detector': 7500 software v2 exports
+_CQ = ("CT", "Ct", "Cq", "Crt", "Cт")  # 'Cт' with a Cyrillic т, as QuantStudio writes ΔΔCт
+
 _TASKS = {
     "UNKNOWN": SampleType.UNKNOWN,
     "STANDARD": SampleType.STANDARD,
@@ -158,8 +161,8 @@ class _Reader:
                 alleles.append((f"{assay}-{name}", dye, f"Allele{n} "))
             return alleles
         dye = table.cell(row, table.column("Reporter", "Dye"))
-        target = table.cell(row, table.column("Target Name", "Target"))
-        if table.column("Target Name", "Target") is None:
+        target = table.cell(row, table.column(*_TARGET))
+        if table.column(*_TARGET) is None:
             target = dye  # Primary Analysis exports name no target: the reporter stands for it
         return [(target, dye, "")] if target else []
 
@@ -195,7 +198,7 @@ class _Reader:
             return
         for row in range(len(table.rows)):
             for index, prefix in self._declare(table, row):
-                cq = table.number(row, table.column(f"{prefix}CT", f"{prefix}Ct", f"{prefix}Cq", f"{prefix}Crt"))
+                cq = table.number(row, table.column(*(prefix + name for name in _CQ)))
                 omit = table.cell(row, table.column("Omit")).lower() == "true"
                 self.builder.report(index, ReportedResult(
                     cq=cq,
@@ -221,7 +224,7 @@ class _Reader:
         table = self.tables.get("Amplification Data")
         if table is None or not table.rows:
             return False
-        cycle_col, target_col = table.require("Cycle", "Cycle Number"), table.require("Target Name", "Target")
+        cycle_col, target_col = table.require("Cycle", "Cycle Number"), table.require(*_TARGET)
         rn_col = table.require("Rn")
         for row in range(len(table.rows)):
             target = table.cell(row, target_col)
