@@ -116,11 +116,11 @@ def _letters_index(letters: str) -> int:
     return index - 1
 
 
-def _cell_value(cell: etree._Element, strings: list[str], source: str) -> str:
+def _cell_value(cell: etree._Element, ns: str, strings: list[str], source: str) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter("{*}t"))
-    value = cell.findtext("{*}v") or ""
+        return "".join(t.text or "" for t in cell.iter(f"{ns}t"))
+    value = cell.findtext(f"{ns}v") or ""
     if kind == "s":
         try:
             return strings[int(value)]
@@ -133,15 +133,17 @@ def _cell_value(cell: etree._Element, strings: list[str], source: str) -> str:
 
 
 def _row_cells(row: etree._Element, number: int, strings: list[str], source: str) -> list[str]:
+    tag = str(row.tag)
+    ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
     cells: list[str] = []
-    for cell in row.iterchildren("{*}c"):
+    for cell in row.iterchildren(f"{ns}c"):
         reference = cell.get("r")
         column = _column_index(reference) if reference else len(cells)
         if not 0 <= column < 16_384:
             raise FormatError(source, f"row {number}", "a cell reference like 'B7'", repr(reference))
         if column >= len(cells):
             cells.extend([""] * (column + 1 - len(cells)))
-        cells[column] = _cell_value(cell, strings, source)
+        cells[column] = _cell_value(cell, ns, strings, source)
     while cells and not cells[-1].strip():
         cells.pop()
     return cells
