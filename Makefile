@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test browser bench verify-rdml example clean
+.PHONY: demo test browser bench verify-rdml verify-quantstudio example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,15 @@ verify-rdml: $(STAMP)
 	.venv-rdmlpython/bin/python -m pip install --quiet "numpy<2" "scipy<1.14" "matplotlib<3.10" rdmlpython==1.7.2
 	$(BIN)/python benchmarks/verify_rdml.py --rdmlpython .venv-rdmlpython/bin/python
 
+# QuantStudio text written by chipdx, parsed by Benchling's allotropy in its own environment
+# (allotropy pins its own pandas/numpy, so it is not a chipdx dependency).
+verify-quantstudio: $(STAMP)
+	test -x .venv-allotropy/bin/python || $(PYTHON) -m venv .venv-allotropy
+	.venv-allotropy/bin/python -m pip install --quiet "allotropy==0.1.150"
+	$(BIN)/python benchmarks/verify_quantstudio_writer.py --allotropy .venv-allotropy/bin/python
+
 example: $(STAMP)
 	$(BIN)/python tools/make_example_run.py
 
 clean:
-	rm -rf $(VENV) .venv-rdmlpython chipdx-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-rdmlpython .venv-allotropy chipdx-demo .pytest_cache .mypy_cache .ruff_cache

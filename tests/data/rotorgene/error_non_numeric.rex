@@ -1,0 +1,6 @@
+<?xml version="1.0" encoding="utf-8" ?>
+<Experiment>
+<RexHeader>REX 3.14</RexHeader>
+<Samples><Page><Name>Page 1</Name><Sample><ID>1</ID><Name>NTC</Name><Type>2</Type><GivenConc>0</GivenConc><TubePosition>1</TubePosition></Sample></Page></Samples>
+<RawChannels><RawChannel><Name>Cycling A.Green</Name><StartX>1</StartX><StepX>1</StepX><XAxisLabel>Cycle</XAxisLabel><Reading>.1 .2 .3 x4</Reading></RawChannel></RawChannels>
+</Experiment>
