@@ -2,10 +2,10 @@
 
 >>> from chipdx import io
 >>> [f.name for f in io.formats()]
-['rdml']
+['rdml', 'qx-results', 'qx-amplitude', 'qiacuity-partitions', 'absolute-q-partitions']
 """
 
-from chipdx.io import rdml
+from chipdx.io import absolute_q, qiacuity, qx, qx_results, rdml
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES
@@ -13,9 +13,13 @@ from chipdx.io._safety import MAX_INPUT_BYTES
 __all__ = [
     "MAX_INPUT_BYTES",
     "FileFormat",
+    "absolute_q",
     "atomic_output",
     "detect",
     "formats",
+    "qiacuity",
+    "qx",
+    "qx_results",
     "rdml",
     "read",
     "register",

@@ -1,0 +1,30 @@
+"""Digital PCR: classification of partitions, Poisson quantification, QC flags.
+
+>>> from chipdx.analysis import dpcr
+>>> est = dpcr.poisson_estimate([535], [12604], 0.85)
+>>> round(float(est.copies_per_ul[0]), 1)
+50.9
+"""
+
+from chipdx.analysis.dpcr._analyze import RESULT_COLUMNS, analyze
+from chipdx.analysis.dpcr._layout import LayoutRow
+from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
+from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
+from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
+from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "CiMethod",
+    "DpcrFlag",
+    "DpcrSettings",
+    "LayoutRow",
+    "PlateMatrix",
+    "PoissonEstimate",
+    "ThresholdFit",
+    "analyze",
+    "fit_threshold",
+    "plate_matrix",
+    "poisson_estimate",
+    "proportion_interval",
+]
