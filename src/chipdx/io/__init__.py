@@ -2,7 +2,7 @@
 
 >>> from chipdx import io
 >>> [f.name for f in io.formats()]
-['rdml', 'qx-results', 'qx-amplitude', 'qiacuity-partitions', 'absolute-q-partitions']
+['absolute-q-partitions', 'qiacuity-partitions', 'qx-results', 'qx-amplitude', 'rdml']
 """
 
 from chipdx.io import absolute_q, qiacuity, qx, qx_results, rdml

@@ -3,7 +3,7 @@
 >>> from chipdx.analysis import dpcr
 >>> est = dpcr.poisson_estimate([535], [12604], 0.85)
 >>> round(float(est.copies_per_ul[0]), 1)
-50.9
+51.0
 """
 
 from chipdx.analysis.dpcr._analyze import RESULT_COLUMNS, analyze
