@@ -178,6 +178,15 @@ def _results_names(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     return {}
 
 
+def _plate_name(text: str) -> str:
+    """The plate part of a file name; Latin-1 bytes that the file system could not decode are decoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("latin-1")
+    return text or "plate"
+
+
 def read_qx(path: str | Path, *, droplet_volume_nl: float = DEFAULT_DROPLET_VOLUME_NL) -> Dataset:
     """Read one amplitude file or a folder of them (a plate).
 
@@ -195,7 +204,7 @@ def read_qx(path: str | Path, *, droplet_volume_nl: float = DEFAULT_DROPLET_VOLU
         match = _NAME.match(file.name)
         assert match is not None
         label = f"{match['row'].upper()}{int(match['col'])}"
-        plates.setdefault(match["plate"] or "plate", []).append((label, *read_well_file(file)))
+        plates.setdefault(_plate_name(match["plate"]), []).append((label, *read_well_file(file)))
     return _dataset(plates, names, droplet_volume_nl)
 
 

@@ -7,7 +7,9 @@
 """
 
 from chipdx.analysis.dpcr._analyze import RESULT_COLUMNS, analyze
+from chipdx.analysis.dpcr._combine import fractional_abundance, merge_replicates
 from chipdx.analysis.dpcr._layout import LayoutRow
+from chipdx.analysis.dpcr._limits import limit_of_blank, limit_of_detection, poisson_detection_floor
 from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
@@ -24,7 +26,12 @@ __all__ = [
     "ThresholdFit",
     "analyze",
     "fit_threshold",
+    "fractional_abundance",
+    "limit_of_blank",
+    "limit_of_detection",
+    "merge_replicates",
     "plate_matrix",
+    "poisson_detection_floor",
     "poisson_estimate",
     "proportion_interval",
 ]
