@@ -32,7 +32,8 @@ from chipdx.errors import FormatError, UnsupportedError
 from chipdx.io import qx_results
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, register
-from chipdx.io._text import read_text, split_lines
+from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, split_lines
 from chipdx.model import (
     Dataset,
     Dye,
@@ -53,6 +54,7 @@ DEFAULT_DROPLET_VOLUME_NL = 0.85
 _NAME = re.compile(r"^(?P<plate>.*?)_?(?P<row>[A-Pa-p])0*(?P<col>\d{1,2})_Amplitude\.csv$", re.IGNORECASE)
 _AMPLITUDE = re.compile(r"^(?:ch|assay)\s*(\d+)\s*amplitude$", re.IGNORECASE)
 _HEADER_SCAN = 30
+_LINE = re.compile(rb"\r\n|\r|\n")
 # QuantaSoft cluster code -> (Ch1 call, Ch2 call)
 _CLUSTER_CALLS = np.array([[2, 2], [0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.int8)
 
@@ -76,16 +78,17 @@ def _header_row(lines: list[str], source: str) -> int:
     raise FormatError(source, "first lines", "a header 'Ch1 Amplitude,Ch2 Amplitude[,Cluster]'", "none")
 
 
-def _parse_body(body: str, n_columns: int, source: str, first_line: int) -> NDArray[np.float64]:
-    if not body.strip():
+def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDArray[np.float64]:
+    if not raw.strip():
         return np.empty((0, n_columns))
-    try:  # fast path: every field numeric or empty
-        frame = pd.read_csv(io.StringIO(body), header=None, usecols=range(n_columns), dtype=np.float64,
+    try:  # fast path: every field numeric or empty, parsed from the bytes without decoding
+        frame = pd.read_csv(io.BytesIO(raw), header=None, usecols=range(n_columns), dtype=np.float64,
                             skip_blank_lines=True, engine="c")
         fast: NDArray[np.float64] = np.asarray(frame.to_numpy(), dtype=np.float64)
         return fast
     except (ValueError, pd.errors.ParserError):
         pass
+    body = "\n".join(split_lines(decode_text(raw)))
     try:
         frame = pd.read_csv(io.StringIO(body), header=None, usecols=range(n_columns), dtype=str,
                             keep_default_na=False, skip_blank_lines=True, engine="c")
@@ -120,26 +123,32 @@ def _calls(header: list[str], values: NDArray[np.float64], amp_idx: list[int], t
 def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[np.int8] | None]:
     """Channels, amplitudes ``(droplets x channels)`` and calls of one amplitude file."""
     source = str(path)
-    lines = split_lines(read_text(path))
-    start = _header_row(lines, source)
-    header = [h.strip().strip('"') for h in lines[start].split(",")]
+    data = read_file_bounded(path)
+    if b"\x00" in data[:4096]:
+        raise FormatError(source, "", "a text (CSV) file", "binary data")
+    head_lines = _LINE.split(data[:16384], maxsplit=_HEADER_SCAN)
+    start = _header_row([decode_text(line) for line in head_lines[:_HEADER_SCAN]], source)
+    offset = sum(len(line) for line in head_lines[: start + 1]) + sum(
+        len(m.group()) for m in list(_LINE.finditer(data[:16384]))[: start + 1])
+    header = [h.strip().strip('"') for h in decode_text(head_lines[start]).split(",")]
     while header and not header[-1]:
         header.pop()
     amp_idx = [i for i, h in enumerate(header) if _AMPLITUDE.match(h)]
     numbered = [i for i, h in enumerate(header) if h.isdigit()]
     n_columns = len(header)
-    body = "\n".join(lines[start + 1:])
+    raw = data[offset:]
     text_cols: list[list[str]] = []
     if numbered:
+        body = "\n".join(split_lines(decode_text(raw)))
         frame = pd.read_csv(io.StringIO(body), header=None, usecols=range(n_columns), dtype=str,
                             keep_default_na=False, engine="c") if body.strip() else None
         text_cols = [] if frame is None else [frame[i].str.strip().tolist() for i in numbered]
         body_numeric = "\n".join(",".join(row) for row in ([] if frame is None else
                                                             frame[amp_idx].to_numpy().tolist()))
-        values = _parse_body(body_numeric, len(amp_idx), source, start + 1)
+        values = _parse_body(body_numeric.encode(), len(amp_idx), source, start + 1)
         amp_idx_local = list(range(len(amp_idx)))
     else:
-        values = _parse_body(body, n_columns, source, start + 1)
+        values = _parse_body(raw, n_columns, source, start + 1)
         amp_idx_local = amp_idx
     amplitudes = values[:, amp_idx_local]
     keep = [j for j in range(len(amp_idx)) if amplitudes.shape[0] == 0 or not np.all(np.isnan(amplitudes[:, j]))]

@@ -64,13 +64,17 @@ def _fit_group(matrix: PlateMatrix, wells: NDArray[np.bool_], channel: int, nega
     mask = matrix.valid & wells[matrix.well_ids]
     column = matrix.values[:, channel]
     conditional = mask & negative_elsewhere
-    fit = None
     ntc_values = column[mask & ntc[matrix.well_ids]]
-    if conditional.sum() >= 100 and conditional.sum() < mask.sum():
+    if 100 <= conditional.sum() < mask.sum():
         fit = fit_threshold(column[conditional], ntc_values=ntc_values)
-    if fit is None or fit.method == "one_cloud":
-        fit = fit_threshold(column[mask], ntc_values=ntc_values)
-    return fit
+        if fit.method != "one_cloud":
+            return fit
+        lit = mask & ~negative_elsewhere  # e.g. HEX+ only among FAM+ (ddpcr "PNPP" assays)
+        if lit.sum() >= 100:
+            fit = fit_threshold(column[lit], ntc_values=ntc_values, negative_cloud="any")
+            if fit.method != "one_cloud":
+                return fit
+    return fit_threshold(column[mask], ntc_values=ntc_values)
 
 
 def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from chipdx.analysis.dpcr._quantify import CiMethod, poisson_estimate
 
@@ -52,7 +52,7 @@ def merge_replicates(result: pd.DataFrame, *, by: tuple[str, ...] = ("sample", "
     merged["ci_low"], merged["ci_high"] = estimate.ci_low, estimate.ci_high
     count = merged.n_wells.to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * merged["sd"].to_numpy() / np.sqrt(count)
+        half = special.stdtrit(np.maximum(count - 1, 1), 0.975) * merged["sd"].to_numpy() / np.sqrt(count)
     half = np.where(count > 1, half, np.nan)
     merged["total_ci_low"] = np.maximum(merged["mean"].to_numpy() - half, 0.0)
     merged["total_ci_high"] = merged["mean"].to_numpy() + half
@@ -82,7 +82,7 @@ def fractional_abundance(result: pd.DataFrame, *, target: str, reference: str) -
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.log1p(-k_t / n_t) / np.log1p(-k_r / n_r)
         sd = np.sqrt(_log_lambda_variance(k_t, n_t) + _log_lambda_variance(k_r, n_r))
-        z = float(stats.norm.ppf(0.975))
+        z = float(special.ndtri(0.975))
         low, high = ratio * np.exp(-z * sd), ratio * np.exp(z * sd)
         low = np.where(k_t == 0, 0.0, low)
         return pd.DataFrame({

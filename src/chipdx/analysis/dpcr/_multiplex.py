@@ -25,8 +25,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
-from scipy.optimize import linear_sum_assignment
 
 from chipdx.analysis.dpcr._plate import PlateMatrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
@@ -47,6 +45,8 @@ def find_clusters(points: NDArray[np.float32], *, min_fraction: float = 0.002) -
     high = np.quantile(points, 0.9995, axis=0)
     span = np.maximum(high - low, 1e-6)
     edges = [np.linspace(low[c] - 0.05 * span[c], high[c] + 0.05 * span[c], _GRID + 1) for c in range(2)]
+    from scipy import ndimage  # imported here: heavy, and only multiplex needs it
+
     hist = np.histogram2d(points[:, 0], points[:, 1], bins=edges)[0]
     smooth = ndimage.gaussian_filter(hist, 1.2)
     peaks = (smooth == ndimage.maximum_filter(smooth, size=7)) & (smooth >= max(3.0, min_fraction * len(points) / 20))
@@ -87,6 +87,8 @@ def _singles(centres: NDArray[np.float64], sizes: NDArray[np.float64], n_targets
 
 def _match(offsets: NDArray[np.float64], directions: NDArray[np.float64]) -> NDArray[np.int64]:
     """For each target (row of ``directions``), the index of its single-target cluster."""
+    from scipy.optimize import linear_sum_assignment
+
     unit = offsets / np.maximum(np.linalg.norm(offsets, axis=1, keepdims=True), 1e-12)
     cost = -(directions / np.linalg.norm(directions, axis=1, keepdims=True)) @ unit.T
     rows, columns = linear_sum_assignment(cost)

@@ -22,12 +22,12 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special
 
 __all__ = ["CiMethod", "PoissonEstimate", "poisson_estimate", "proportion_interval"]
 
 CiMethod = Literal["wilson", "exact", "quantasoft"]
-_Z95 = float(stats.norm.ppf(0.975))
+_Z95 = float(special.ndtri(0.975))
 
 
 def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilson",
@@ -40,7 +40,7 @@ def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilso
     """
     k_arr = np.asarray(k, dtype=np.float64)
     n_arr = np.asarray(n, dtype=np.float64)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k_arr / n_arr
         if method == "wilson":
@@ -51,13 +51,13 @@ def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilso
             high = np.where(k_arr == n_arr, 1.0, high)
         elif method == "exact":
             alpha = 1 - confidence
-            low = np.where(k_arr > 0, stats.beta.ppf(alpha / 2, k_arr, n_arr - k_arr + 1), 0.0)
-            high = np.where(k_arr < n_arr, stats.beta.ppf(1 - alpha / 2, k_arr + 1, n_arr - k_arr), 1.0)
+            low = np.where(k_arr > 0, special.betaincinv(k_arr, n_arr - k_arr + 1, alpha / 2), 0.0)
+            high = np.where(k_arr < n_arr, special.betaincinv(k_arr + 1, n_arr - k_arr, 1 - alpha / 2), 1.0)
         else:
             wald = z * np.sqrt(p * (1 - p) / n_arr)
             alpha = 1 - confidence
-            j_low = np.where(k_arr > 0, stats.beta.ppf(alpha / 2, k_arr + 0.5, n_arr - k_arr + 0.5), 0.0)
-            j_high = np.where(k_arr < n_arr, stats.beta.ppf(1 - alpha / 2, k_arr + 0.5, n_arr - k_arr + 0.5), 1.0)
+            j_low = np.where(k_arr > 0, special.betaincinv(k_arr + 0.5, n_arr - k_arr + 0.5, alpha / 2), 0.0)
+            j_high = np.where(k_arr < n_arr, special.betaincinv(k_arr + 0.5, n_arr - k_arr + 0.5, 1 - alpha / 2), 1.0)
             low = np.where(k_arr >= 100, p - wald, j_low)
             high = np.where(k_arr >= 100, p + wald, j_high)
             high = np.where(k_arr == 0, 1 - np.exp(-3.0 / n_arr), high)

@@ -156,8 +156,13 @@ def _clouds(centres: NDArray[np.float64], counts: NDArray[np.float64], threshold
     return mu_neg, sd_neg, mu_pos, sd_pos
 
 
-def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32] | None = None) -> ThresholdFit:
+def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32] | None = None,
+                  negative_cloud: Literal["tallest", "any"] = "tallest") -> ThresholdFit:
     """Threshold one channel from pooled amplitudes (finite values only).
+
+    ``negative_cloud="tallest"`` takes the tallest peak as the negative cloud (pooled
+    plates are mostly negative); ``"any"`` also accepts a separated peak below the
+    tallest one as the negative cloud, for subsets known to hold two populations.
 
     Examples
     --------
@@ -173,7 +178,7 @@ def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32
     centres, counts = _histogram(values)
     smooth = _smooth(counts)
     peaks = _major_peaks(smooth, min_mass=max(2.0, 0.0005 * smooth.max()))
-    fit = _two_clouds(centres, counts, smooth, peaks) if len(peaks) >= 1 else None
+    fit = _two_clouds(centres, counts, smooth, peaks, negative_cloud) if len(peaks) >= 1 else None
     if fit is None:
         mu, sd = robust_centre(centres, counts)
         fit = ThresholdFit(mu + _K_EMPTY * sd, "one_cloud", mu, sd, float("nan"), float("nan"))
@@ -191,10 +196,24 @@ def _first_positive_peak(smooth: NDArray[np.float64], peaks: NDArray[np.int64], 
     return None
 
 
+def _last_negative_peak(smooth: NDArray[np.float64], peaks: NDArray[np.int64], positive: int) -> int | None:
+    """The nearest major peak below the tallest one that a clear valley separates from it."""
+    for candidate in peaks[peaks < positive][::-1]:
+        valley = smooth[candidate:positive + 1].min()
+        if valley < 0.5 * min(smooth[positive], smooth[candidate]):
+            return int(candidate)
+    return None
+
+
 def _two_clouds(centres: NDArray[np.float64], counts: NDArray[np.float64], smooth: NDArray[np.float64],
-                peaks: NDArray[np.int64]) -> ThresholdFit | None:
+                peaks: NDArray[np.int64], negative_cloud: str) -> ThresholdFit | None:
     negative = int(peaks[np.argmax(smooth[peaks])])
     positive = _first_positive_peak(smooth, peaks, negative)
+    if positive is None and negative_cloud == "any":
+        positive, lower = negative, _last_negative_peak(smooth, peaks, negative)
+        if lower is None:
+            return None
+        negative = lower
     if positive is None:
         return None
     low_peak, high_peak = float(centres[negative]), float(centres[positive])
