@@ -117,3 +117,27 @@ def test_folder_without_data_files_is_refused(tmp_path: Path) -> None:
     shutil.copy(QX / "notes.txt", tmp_path / "notes.txt")
     with pytest.raises(FormatError):
         io.read(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["golden.csv", "golden.csv.gz"])
+def test_partition_table(name: str) -> None:
+    data = io.read(TEST_DATA / "partition_table" / name)
+    assert data.provenance is not None and data.provenance.format == "partition-table"
+    wells = {w.well.label: w for w in data.runs[0].partitions}
+    assert sorted(wells) == ["A1", "B2"] and wells["A1"].targets == ("channel1", "channel2")
+    assert wells["A1"].amplitudes is not None and wells["A1"].amplitudes.tolist() == [[100.5, 200], [5000, 210]]
+
+
+@pytest.mark.parametrize("name", ["error_truncated.csv.gz", "error_non_numeric.csv"])
+def test_partition_table_errors(name: str) -> None:
+    with pytest.raises(FormatError):
+        io.read(TEST_DATA / "partition_table" / name, format="partition-table")
+
+
+def test_every_shared_dpcr_file_reads() -> None:
+    root = shared("dpcr")
+    skip = {"manifest.csv", "twoddpcr_KRAScounts.csv", "Template_sampleTable.csv", "ddPCR_run_template.csv",
+            "large_plate_meta.csv", "ddpcr_pnpp_analysis_meta.csv", "PROVENANCE.md", "SHA256SUMS"}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name not in skip and not path.name.endswith("_Amplitude.csv"):
+            assert io.read(path).runs, path

@@ -2,10 +2,10 @@
 
 >>> from chipdx import io
 >>> [f.name for f in io.formats()]
-['absolute-q-partitions', 'qiacuity-partitions', 'qx-results', 'qx-amplitude', 'rdml']
+['absolute-q-partitions', 'partition-table', 'qiacuity-partitions', 'qx-results', 'qx-amplitude', 'rdml']
 """
 
-from chipdx.io import absolute_q, qiacuity, qx, qx_results, rdml
+from chipdx.io import absolute_q, partition_table, qiacuity, qx, qx_results, rdml
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES
@@ -17,6 +17,7 @@ __all__ = [
     "atomic_output",
     "detect",
     "formats",
+    "partition_table",
     "qiacuity",
     "qx",
     "qx_results",

@@ -122,8 +122,10 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entr
                                    & (column < bands[ids, channel, 1]))
         valid = matrix.per_well(matrix.valid)
         fit = fits[(channel, target)]
-        negatives = _negative_medians(matrix, channel, thresholds[:, channel])
-        for entry, w in zip(members, index, strict=True):
+        negatives = _negative_medians(matrix, channel, thresholds[:, channel])[index]
+        consensus = float(np.nanmedian(negatives)) if np.isfinite(negatives).any() else float("nan")
+        spread = max(fit.sd_neg, 1.4826 * float(np.nanmedian(np.abs(negatives - consensus))))
+        for entry, w, negative in zip(members, index, negatives, strict=True):
             entry.n_positive, entry.n_negative = int(positive[w]), int(valid[w] - positive[w])
             entry.n_rain, entry.threshold, entry.method = int(rain[w]), fit.threshold, fit.method
             entry.resolution = fit.resolution
@@ -133,20 +135,32 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entr
                 entry.flags.append(DpcrFlag.MANUAL_THRESHOLD)
             if np.isfinite(fit.resolution) and fit.resolution < settings.min_resolution:
                 entry.flags.append(DpcrFlag.POOR_SEPARATION)
-            if abs(negatives[w] - fit.mu_neg) > settings.failed_well_sd * fit.sd_neg:
+            if abs(negative - consensus) > settings.failed_well_sd * spread:
                 entry.flags.append(DpcrFlag.FAILED_WELL)
 
 
 def _negative_medians(matrix: PlateMatrix, channel: int, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Median amplitude of each well's negative partitions in one channel (vectorised)."""
+    """Median amplitude of each well's negative partitions in one channel, to 1/1024 of the range.
+
+    Vectorised: one (wells x bins) histogram by ``bincount``, then the median bin per row.
+    """
     column = matrix.values[:, channel]
     with np.errstate(invalid="ignore"):
         keep = matrix.valid & (column <= thresholds[matrix.well_ids])
-    frame = pd.DataFrame({"w": matrix.well_ids[keep], "x": column[keep]})
-    medians = frame.groupby("w")["x"].median()
     out = np.full(matrix.n_wells, np.nan)
-    out[medians.index.to_numpy()] = medians.to_numpy()
-    return out
+    if not keep.any():
+        return out
+    values = column[keep]
+    low, high = float(values.min()), float(values.max())
+    bins = 1024
+    index = np.minimum(((values - low) / max(high - low, 1e-9) * bins).astype(np.int64), bins - 1)
+    hist = np.bincount(matrix.well_ids[keep].astype(np.int64) * bins + index,
+                       minlength=matrix.n_wells * bins).reshape(matrix.n_wells, bins)
+    cumulative = np.cumsum(hist, axis=1)
+    totals = cumulative[:, -1]
+    median_bin = (cumulative < (totals / 2)[:, None]).sum(axis=1)
+    centres = low + (np.arange(bins) + 0.5) * (high - low) / bins
+    return np.where(totals > 0, centres[np.minimum(median_bin, bins - 1)], np.nan)
 
 
 def _entries(dataset: Dataset, run: Run, matrix: PlateMatrix, layout: Sequence[LayoutRow] | None,

@@ -20,7 +20,7 @@ class DpcrFlag(StrEnum):
     INVALID_PARTITIONS = "QC-DPCR-INVALID-PARTITIONS"
     """More than ``max_invalid_fraction`` of partitions invalid (instrument-excluded or NaN)."""
     FAILED_WELL = "QC-DPCR-FAILED-WELL"
-    """The well's negative cloud is far from its assay's (failed droplet generation or reading)."""
+    """The well's negative cloud lies more than ``failed_well_sd`` robust SDs from the median of its assay's wells."""
     POOR_SEPARATION = "QC-DPCR-POOR-SEPARATION"
     """Cloud resolution below ``min_resolution``."""
     HIGH_RAIN = "QC-DPCR-HIGH-RAIN"

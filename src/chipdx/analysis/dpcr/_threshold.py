@@ -16,7 +16,7 @@ histogram, the sufficient statistic for everything below:
    gives ``median + 7 robust SD`` (ddpcr's empty-droplet cut-off; in the spirit of
    the NTC-derived threshold of ddpcRquant, Trypsteen et al. 2015). The threshold
    is raised to it unless that would cut into the positive cloud.
-4. **One cloud.** With no second cloud, the threshold is ``median + 7 robust SD``
+4. **One cloud.** With no second cloud (or two whose resolution is below 1.5), the threshold is ``median + 7 robust SD``
    of the single cloud and the fit says so (``one_cloud``).
 
 Cloud centres and spreads are robust (weighted median and MAD of the bins on each
@@ -38,6 +38,7 @@ __all__ = ["ThresholdFit", "fit_threshold", "robust_centre"]
 _BINS = 512
 _K_EMPTY = 7.0
 _K_RAIN = 3.0
+_MIN_RESOLUTION = 1.5  # below this, two "clouds" are one cloud with a ripple (e.g. integer-rounded data)
 
 Method = Literal["mixture", "valley", "ntc", "one_cloud", "manual"]
 
@@ -229,7 +230,8 @@ def _two_clouds(centres: NDArray[np.float64], counts: NDArray[np.float64], smoot
         if np.isfinite(crossing) and mu_neg + _K_RAIN * sd_neg <= crossing <= mu_pos - _K_RAIN * sd_pos:
             threshold, method = crossing, "mixture"
     mu_neg, sd_neg, mu_pos, sd_pos = _clouds(centres, counts, threshold)
-    return ThresholdFit(threshold, method, mu_neg, sd_neg, mu_pos, sd_pos)  # type: ignore[arg-type]
+    fit = ThresholdFit(threshold, method, mu_neg, sd_neg, mu_pos, sd_pos)  # type: ignore[arg-type]
+    return fit if fit.resolution >= _MIN_RESOLUTION else None
 
 
 def _apply_ntc(fit: ThresholdFit, ntc: NDArray[np.float32], centres: NDArray[np.float64],
