@@ -28,6 +28,7 @@ class PlateMatrix:
     well_ids: NDArray[np.int32]
     valid: NDArray[np.bool_]
     has_channel: NDArray[np.bool_]
+    sizes: NDArray[np.int64]
 
     @property
     def n_wells(self) -> int:
@@ -35,8 +36,38 @@ class PlateMatrix:
         return len(self.wells)
 
     def per_well(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Count true entries of a partition mask per well."""
-        return np.bincount(self.well_ids[mask], minlength=self.n_wells)
+        """Count true entries of a partition mask per well (segment sums, no gather)."""
+        out = np.zeros(self.n_wells, dtype=np.int64)
+        filled = self.sizes > 0
+        if filled.any():
+            starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])[filled]
+            out[filled] = np.add.reduceat(mask, starts, dtype=np.int64)
+        return out
+
+    def spread(self, per_well: NDArray[np.generic]) -> NDArray[np.generic]:
+        """A per-well value repeated for each of the well's partitions."""
+        return np.repeat(per_well, self.sizes, axis=0)
+
+    def above(self, thresholds: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """``values > threshold`` per partition and channel, thresholds given per (well, channel).
+
+        A NaN threshold (no target in that channel) gives False. Uniform thresholds are
+        compared as scalars, so the common case needs no per-partition gather.
+        """
+        out = np.zeros(self.values.shape, dtype=bool)
+        for channel in range(self.values.shape[1]):
+            column = thresholds[:, channel]
+            finite = np.isfinite(column)
+            if not finite.any():
+                continue
+            if np.all(column[finite] == column[finite][0]):
+                np.greater(self.values[:, channel], column[finite][0], out=out[:, channel])
+                if not finite.all():
+                    out[:, channel] &= self.spread(finite)
+            else:
+                with np.errstate(invalid="ignore"):
+                    np.greater(self.values[:, channel], self.spread(column.astype(np.float32)), out=out[:, channel])
+        return out
 
 
 def _channel_of(dataset: Dataset, target: str) -> str:
@@ -68,7 +99,7 @@ def plate_matrix(dataset: Dataset, run: Run) -> PlateMatrix:
     well_ids = np.repeat(np.arange(len(wells), dtype=np.int32), sizes)
     missing = np.isnan(values) & has_channel[well_ids]
     valid = ~(excluded | missing.any(axis=1))
-    return PlateMatrix(wells, channels, values, well_ids, valid, has_channel)
+    return PlateMatrix(wells, channels, values, well_ids, valid, has_channel, sizes)
 
 
 def default_layout(dataset: Dataset, run: Run) -> list[LayoutRow]:
