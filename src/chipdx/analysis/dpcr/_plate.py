@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +12,8 @@ from chipdx.analysis.dpcr._layout import LayoutRow
 from chipdx.model import Dataset, PartitionCall, Run, SampleType, WellPartitions
 
 __all__ = ["PlateMatrix", "default_layout", "plate_matrix"]
+
+_T = TypeVar("_T", bound=np.generic)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,7 +47,7 @@ class PlateMatrix:
             out[filled] = np.add.reduceat(mask, starts, dtype=np.int64)
         return out
 
-    def spread(self, per_well: NDArray[np.generic]) -> NDArray[np.generic]:
+    def spread(self, per_well: NDArray[_T]) -> NDArray[_T]:
         """A per-well value repeated for each of the well's partitions."""
         return np.repeat(per_well, self.sizes, axis=0)
 
