@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChipdxError as exc:
         sys.stderr.write(f"chipdx: error: {exc}\n")
         return EXIT_INVALID
+    except BrokenPipeError:  # the reader of our output went away (``| head``): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("chipdx: interrupted\n")
         return 130

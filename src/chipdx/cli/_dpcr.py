@@ -60,21 +60,28 @@ def read_layout(path: Path) -> list[dpcr.LayoutRow]:
     return layout
 
 
-def _thresholds(values: list[str]) -> tuple[tuple[str, float], ...]:
-    pairs = []
-    for value in values:
-        name, _, number = value.rpartition("=")
-        try:
-            pairs.append((name.strip(), float(number)))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"--threshold takes TARGET_OR_CHANNEL=VALUE, got {value!r}") from None
-    return tuple(pairs)
+def _threshold_pair(value: str) -> tuple[str, float]:
+    name, _, number = value.rpartition("=")
+    try:
+        return name.strip(), float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes TARGET_OR_CHANNEL=VALUE, got {value!r}") from None
+
+
+def _crosstalk_triple(value: str) -> tuple[str, str, float]:
+    pair, _, number = value.rpartition("=")
+    source, _, into = pair.partition(":")
+    try:
+        return source.strip(), into.strip(), float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes FROM:TO=FRACTION, got {value!r}") from None
 
 
 def _analyze(args: argparse.Namespace) -> int:
     layout = read_layout(args.layout) if args.layout else None
     settings = dpcr.DpcrSettings(ci_method=args.ci, partition_volume_nl=args.partition_volume_nl,
-                                 volume_cv=args.volume_cv, thresholds=_thresholds(args.threshold or []))
+                                 volume_cv=args.volume_cv, thresholds=tuple(args.threshold or ()),
+                                 crosstalk=tuple(args.crosstalk or ()))
     frames = []
     for path in args.inputs:
         dataset = io.read(path)
@@ -101,10 +108,12 @@ def add_commands(commands: Any) -> None:
     analyze.add_argument("--partition-volume-nl", type=float, default=None,
                          help="partition volume in nL (default: from the file, else the platform default)")
     analyze.add_argument("--layout", type=Path, help="plate layout CSV (see docs/formats.md)")
-    analyze.add_argument("--threshold", action="append", metavar="NAME=VALUE",
+    analyze.add_argument("--threshold", action="append", metavar="NAME=VALUE", type=_threshold_pair,
                          help="manual threshold for a target or channel (repeatable)")
     analyze.add_argument("--ci", choices=["wilson", "exact", "quantasoft"], default="wilson",
                          help="95%% interval method (default: %(default)s)")
+    analyze.add_argument("--crosstalk", action="append", metavar="FROM:TO=FRACTION", type=_crosstalk_triple,
+                         help="known linear spill between channels to subtract (repeatable)")
     analyze.add_argument("--volume-cv", type=float, default=0.0, help="partition-volume CV added to the interval")
     analyze.set_defaults(handler=_analyze)
 

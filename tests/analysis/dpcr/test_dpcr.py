@@ -130,3 +130,58 @@ def test_count_only_wells_are_quantified() -> None:
     result = dpcr.analyze(dataset)
     assert result.copies_per_ul.iloc[0] == pytest.approx(-np.log(1 - 535 / 12604) / 0.85e-3)
     assert isinstance(result, pd.DataFrame)
+
+
+def test_bad_input_flags_nan_all_positive_and_missing_channel() -> None:
+    dataset, _ = simulate([[0.2, 0.2], [0.3, 0.3]], seed=9)
+    first = dataset.runs[0].partitions[0]
+    assert first.amplitudes is not None
+    holes = first.amplitudes.copy()
+    holes[:2000, 1] = np.nan  # 13 % NaN in one channel
+    saturated = np.full((5000, 2), 5000.0, dtype=np.float32)
+    wells = (WellPartitions(first.well, "s", 0.85, targets=("A", "B"), amplitudes=holes),
+             dataset.runs[0].partitions[1],
+             WellPartitions(PLATE.well(3), "s", 0.85, targets=("A", "B"), amplitudes=saturated),
+             WellPartitions(PLATE.well(4), "s", 0.85, targets=("A",), amplitudes=holes[2000:, :1]))
+    data = Dataset((Run("r", PLATE, partitions=wells),), samples=dataset.samples, targets=dataset.targets,
+                   dyes=dataset.dyes)
+    layout = [dpcr.LayoutRow(f"A{i}", t, c) for i in (1, 2, 3, 4) for t, c in (("A", "Ch1"), ("B", "Ch2"))]
+    result = dpcr.analyze(data, layout=layout).set_index(["well", "target"])
+    assert result.loc[("A1", "A"), "n_total"] == 13_000 and result.loc[("A1", "A"), "n_invalid"] == 2000
+    assert "QC-DPCR-INVALID-PARTITIONS" in result.loc[("A1", "A"), "flags"]
+    assert np.isinf(result.loc[("A3", "A"), "lambda"]) and "QC-DPCR-SATURATED" in result.loc[("A3", "A"), "flags"]
+    assert "QC-DPCR-CHANNEL-MISSING" in result.loc[("A4", "B"), "flags"]
+    assert result.loc[("A4", "B"), "n_total"] == 0
+
+
+def test_crosstalk_compensation_subtracts_spill() -> None:
+    dataset, truth = simulate([[0.3, 0.3]] * 2, seed=10)
+    matrix = dpcr.plate_matrix(dataset, dataset.runs[0])
+    compensated = dpcr.compensate(matrix, [("Ch2", "Ch1", 0.1)])
+    np.testing.assert_allclose(compensated.values[:, 0], matrix.values[:, 0] - np.float32(0.1) * matrix.values[:, 1],
+                               rtol=1e-6)
+    result = dpcr.analyze(dataset, settings=dpcr.DpcrSettings(crosstalk=(("Ch2", "Ch1", 0.1),)))
+    assert result[result.target == "A"].n_positive.tolist() == truth[:, 0].tolist()
+
+
+def test_amplitude_multiplex_three_targets_in_two_channels() -> None:
+    rng = np.random.default_rng(11)
+    n = 20_000
+    lam = np.array([0.3, 0.2, 0.25])
+    offsets = np.array([[4000.0, 0.0], [0.0, 3000.0], [1800.0, 1500.0]])  # T1 Ch1, T2 Ch2, T3 both
+    wells, truth = [], []
+    for index in range(3):
+        positive = rng.random((n, 3)) < 1 - np.exp(-lam * (index + 1) / 2)
+        amplitudes = rng.normal([1000, 900], [60, 50], (n, 2)) + positive.astype(float) @ offsets
+        wells.append(WellPartitions(PLATE.well(index + 1), "s", 0.85, targets=("A", "B"),
+                                    amplitudes=amplitudes.astype(np.float32)))
+        truth.append(positive.sum(axis=0))
+    data = Dataset((Run("m", PLATE, partitions=tuple(wells)),), samples=(Sample("s"),),
+                   targets=(Target("A", "Ch1"), Target("B", "Ch2")), dyes=(Dye("Ch1"), Dye("Ch2")))
+    layout = [dpcr.LayoutRow(f"A{i}", t, c, reference=i == 3) for i in (1, 2, 3)
+              for t, c in (("T1", "Ch1"), ("T2", "Ch2"), ("T3", "Ch1+Ch2"))]
+    result = dpcr.analyze(data, layout=layout)
+    counts = result.pivot(index="well", columns="target", values="n_positive").loc[["A1", "A2", "A3"]]
+    found = counts[["T1", "T2", "T3"]].to_numpy()
+    assert np.all(np.abs(found - np.array(truth)) <= 0.01 * np.array(truth) + 5)
+    assert (result.method == "multiplex").all()

@@ -6,7 +6,7 @@
 51.0
 """
 
-from chipdx.analysis.dpcr._analyze import RESULT_COLUMNS, analyze
+from chipdx.analysis.dpcr._analyze import RESULT_COLUMNS, analyze, compensate
 from chipdx.analysis.dpcr._combine import fractional_abundance, merge_replicates
 from chipdx.analysis.dpcr._layout import LayoutRow
 from chipdx.analysis.dpcr._limits import limit_of_blank, limit_of_detection, poisson_detection_floor
@@ -25,6 +25,7 @@ __all__ = [
     "PoissonEstimate",
     "ThresholdFit",
     "analyze",
+    "compensate",
     "fit_threshold",
     "fractional_abundance",
     "limit_of_blank",

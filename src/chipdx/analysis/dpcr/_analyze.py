@@ -27,7 +27,7 @@ from chipdx.analysis.dpcr._quantify import poisson_estimate
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 from chipdx.model import Dataset, Run, SampleType
 
-__all__ = ["RESULT_COLUMNS", "analyze"]
+__all__ = ["RESULT_COLUMNS", "analyze", "compensate"]
 
 #: The columns of ``chipdx dpcr analyze`` (SPEC §7), in order.
 RESULT_COLUMNS = ("well", "sample", "target", "channel", "n_total", "n_positive", "n_negative", "n_rain", "lambda",
@@ -160,6 +160,22 @@ def _negative_medians(matrix: PlateMatrix, channel: int, thresholds: NDArray[np.
     return np.where(totals > 0, centres[np.minimum(median_bin, bins - 1)], np.nan)
 
 
+def compensate(matrix: PlateMatrix, crosstalk: Sequence[tuple[str, str, float]]) -> PlateMatrix:
+    """Subtract known linear spill between channels (a copy; the input is unchanged).
+
+    Each ``(source, into, fraction)`` removes ``fraction x amplitude(source)`` from
+    ``into``, using the uncompensated amplitudes. Unknown channel names are ignored.
+    """
+    pairs = [(matrix.channels.index(a), matrix.channels.index(b), f) for a, b, f in crosstalk
+             if a in matrix.channels and b in matrix.channels and a != b]
+    if not pairs:
+        return matrix
+    values = matrix.values.copy()
+    for source, into, fraction in pairs:
+        values[:, into] -= np.float32(fraction) * matrix.values[:, source]
+    return dataclasses.replace(matrix, values=values)
+
+
 def _entries(dataset: Dataset, run: Run, matrix: PlateMatrix, layout: Sequence[LayoutRow] | None,
              settings: DpcrSettings) -> list[_Entry]:
     rows = list(layout) if layout is not None else default_layout(dataset, run)
@@ -206,7 +222,7 @@ def _dye(dataset: Dataset, target: str) -> str:
 
 def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
                  settings: DpcrSettings) -> list[_Entry]:
-    matrix = plate_matrix(dataset, run)
+    matrix = compensate(plate_matrix(dataset, run), settings.crosstalk)
     entries = _entries(dataset, run, matrix, layout, settings)
     usable = [e for e in entries if DpcrFlag.CHANNEL_MISSING not in e.flags]
     per_well: dict[int, list[_Entry]] = {}

@@ -53,6 +53,10 @@ class DpcrSettings:
         Manual thresholds as ``(target or channel, amplitude)`` pairs.
     min_partitions
         Fewest accepted partitions; ``None`` = ``min(10 000, 0.6 x plate median)``.
+    crosstalk
+        Known spill as ``(from_channel, into_channel, fraction)``: before classification,
+        ``fraction x amplitude(from)`` is subtracted from ``into`` (linear compensation,
+        as a spectral compensation matrix). Empty = rely on the conditional fits only.
     """
 
     ci_method: CiMethod = "wilson"
@@ -65,6 +69,7 @@ class DpcrSettings:
     min_resolution: float = 2.0
     max_lambda: float = 5.0
     failed_well_sd: float = 6.0
+    crosstalk: tuple[tuple[str, str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.volume_cv < 0 or (self.partition_volume_nl is not None and not self.partition_volume_nl > 0):
