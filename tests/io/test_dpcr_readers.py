@@ -141,3 +141,26 @@ def test_every_shared_dpcr_file_reads() -> None:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.name not in skip and not path.name.endswith("_Amplitude.csv"):
             assert io.read(path).runs, path
+
+
+@pytest.mark.parametrize("name", ["qiagen_qiacuity/qiacuity_dpcr_example01.csv",
+                                  "qiagen_qiacuity/qiacuity_dpcr_example02.csv",
+                                  "qiagen_qiacuity/qiacuity_dpcr_example03.csv",
+                                  "qiagen_qiacuity/qiacuity_dpcr_example04.csv",
+                                  "thermo_absolute_q/Appbio_AbsoluteQ_example01.csv",
+                                  "thermo_absolute_q/Appbio_AbsoluteQ_summary.csv"])
+def test_vendor_summaries_read_as_counts_and_reproduce_their_concentrations(name: str) -> None:
+    from chipdx.analysis import dpcr
+
+    data = io.read(shared("formats", *name.split("/")))
+    assert data.provenance is not None and data.provenance.format in {"qiacuity-results", "absolute-q-results"}
+    result = dpcr.analyze(data)
+    reported = {(w.well.label, c.target_id): c.concentration_copies_per_ul
+                for run in data.runs for w in run.partitions for c in w.counts}
+    checked = 0
+    for row in result.itertuples():
+        conc = reported[(row.well, row.target)]
+        if conc and row.n_positive >= 20:
+            assert row.copies_per_ul == pytest.approx(conc, rel=0.01), (row.well, row.target)
+            checked += 1
+    assert checked >= 1
