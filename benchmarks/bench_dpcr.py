@@ -46,6 +46,15 @@ def kras() -> None:
     row("KRAS: max count difference vs QuantaSoft labels (% of droplets, any well-channel)", f"{worst:.3f} %",
         "<= 0.1 %", "naive k-means agreement 98.0-99.96 %")
     row("KRAS: concentration inside QuantaSoft 95 % CI", f"{inside}/{total}", f"{total}/{total}")
+    big = qs.Positives >= 100
+    est = dpcr.poisson_estimate(qs.Positives[big], qs.AcceptedDroplets[big], 0.85, method="quantasoft")
+    agree = 0
+    for mine, printed in ((est.ci_low, qs.PoissonConfMin[big]), (est.ci_high, qs.PoissonConfMax[big])):
+        # QuantaSoft prints 3 significant figures, at most 1 decimal
+        unit = np.maximum(0.1, 10.0 ** (np.floor(np.log10(printed.to_numpy())) - 2))
+        agree += int(np.sum(np.abs(mine - printed.to_numpy()) <= 0.5 * unit + 1e-9))
+    row("KRAS: quantasoft-mode CI bounds equal QuantaSoft's printed PoissonConfMin/Max (k >= 100)",
+        f"{agree}/{2 * int(big.sum())}", "all, to the printed digits")
 
 
 def albumin() -> None:
