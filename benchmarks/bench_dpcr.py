@@ -73,6 +73,12 @@ def albumin() -> None:
     row("albumin 10e2-10e5: R2 of log concentration on log input (16 wells)",
         f"{fit.rvalue ** 2:.4f} (slope {fit.slope:.3f})", ">= 0.995 (slope not tuned)")
     row("albumin: positives in the 4 NTC wells", f"{int(ntc.n_positive.sum())}", "<= 3", "pooled GMM threshold: 3")
+    lob = dpcr.limit_of_blank(ntc.copies_per_ul)
+    low = [merged[merged["nominal_input_10^N"] == level].copies_per_ul for level in (1.0, 10.0)]
+    lod = dpcr.limit_of_detection(lob, low)
+    floor = dpcr.poisson_detection_floor(analysed_volume_ul=float(merged.n_total.mean()) * 0.85e-3)
+    row("albumin: LoB (4 NTC wells) / LoD (10e0 + 10e1 wells), CLSI EP17, copies/uL",
+        f"LoB {lob:.3f}, LoD {lod:.3f} (Poisson floor {floor:.3f})", "(informative)")
 
 
 def triplex() -> None:
