@@ -56,3 +56,13 @@ def test_real_plate_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dpcr", "analyze", str(shared("dpcr", "twoddpcr_kras"))]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == ",".join(RESULT_COLUMNS) and len(lines) == 1 + 24
+
+
+def test_empty_and_tiny_wells_give_flags_not_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "p_A01_Amplitude.csv").write_text("Ch1 Amplitude,Ch2 Amplitude,Cluster\r\n")
+    (tmp_path / "p_B01_Amplitude.csv").write_text("Ch1 Amplitude,Ch2 Amplitude\n1000,NaN\n1200,\n")
+    assert main(["dpcr", "analyze", str(tmp_path), "-o", str(tmp_path / "out.csv")]) == 0
+    assert capsys.readouterr().err == ""
+    rows = {(r["well"], r["target"]): r for r in _rows(tmp_path / "out.csv")}
+    assert rows[("A1", "Ch1")]["flags"].startswith("QC-DPCR-EMPTY-WELL") and rows[("A1", "Ch1")]["lambda"] == ""
+    assert "QC-DPCR-FEW-PARTITIONS" in rows[("B1", "Ch1")]["flags"]

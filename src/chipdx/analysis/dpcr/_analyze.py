@@ -119,8 +119,9 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entr
         rain = matrix.per_well(matrix.valid & alone & rain_low[:, channel] & ~rain_high[:, channel])
         fit = fits[(channel, target)]
         negatives = _negative_medians(matrix, channel, thresholds[:, channel])[index]
-        consensus = float(np.nanmedian(negatives)) if np.isfinite(negatives).any() else float("nan")
-        spread = max(fit.sd_neg, 1.4826 * float(np.nanmedian(np.abs(negatives - consensus))))
+        finite = negatives[np.isfinite(negatives)]
+        consensus = float(np.median(finite)) if finite.size else float("nan")
+        spread = max(fit.sd_neg, 1.4826 * float(np.median(np.abs(finite - consensus)))) if finite.size else np.nan
         for entry, w, negative in zip(members, index, negatives, strict=True):
             entry.n_positive, entry.n_negative = int(positive[w]), int(valid[w] - positive[w])
             entry.n_rain, entry.threshold, entry.method = int(rain[w]), fit.threshold, fit.method
@@ -277,7 +278,8 @@ def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFr
     volume = np.array([e.volume_nl for e in entries])
     estimate = poisson_estimate(k, n, volume, method=settings.ci_method, volume_cv=settings.volume_cv)
     median_n = float(np.median(n[n > 0])) if np.any(n > 0) else 0.0
-    minimum = settings.min_partitions if settings.min_partitions is not None else min(10_000, 0.6 * median_n)
+    minimum = (settings.min_partitions if settings.min_partitions is not None
+               else max(1000.0, min(10_000, 0.6 * median_n)))
     for entry, total, lam in zip(entries, n, estimate.lambda_, strict=True):
         _quality_flags(entry, total, lam, minimum, settings)
     reaction = np.array([e.row.reaction_volume_ul for e in entries])

@@ -52,7 +52,7 @@ class DpcrSettings:
     thresholds
         Manual thresholds as ``(target or channel, amplitude)`` pairs.
     min_partitions
-        Fewest accepted partitions; ``None`` = ``min(10 000, 0.6 x plate median)``.
+        Fewest accepted partitions; ``None`` = ``max(1000, min(10 000, 0.6 x plate median))``.
     crosstalk
         Known spill as ``(from_channel, into_channel, fraction)``: before classification,
         ``fraction x amplitude(from)`` is subtracted from ``into`` (linear compensation,
