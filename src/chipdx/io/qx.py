@@ -55,6 +55,7 @@ _NAME = re.compile(r"^(?P<plate>.*?)_?(?P<row>[A-Pa-p])0*(?P<col>\d{1,2})_Amplit
 _AMPLITUDE = re.compile(r"^(?:ch|assay)\s*(\d+)\s*amplitude$", re.IGNORECASE)
 _HEADER_SCAN = 30
 _LINE = re.compile(rb"\r\n|\r|\n")
+_NON_SPACE = re.compile(rb"\S")
 # QuantaSoft cluster code -> (Ch1 call, Ch2 call)
 _CLUSTER_CALLS = np.array([[2, 2], [0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.int8)
 
@@ -79,7 +80,7 @@ def _header_row(lines: list[str], source: str) -> int:
 
 
 def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDArray[np.float64]:
-    if not raw.strip():
+    if _NON_SPACE.search(raw) is None:
         return np.empty((0, n_columns))
     try:  # fast path: every field numeric or empty, parsed from the bytes without decoding
         frame = pd.read_csv(io.BytesIO(raw), header=None, usecols=range(n_columns), dtype=np.float64,
@@ -107,10 +108,10 @@ def _calls(header: list[str], values: NDArray[np.float64], amp_idx: list[int], t
         NDArray[np.int8] | None):
     names = [h.lower() for h in header]
     if "cluster" in names:
-        codes = values[:, names.index("cluster")]
-        codes = np.where(np.isnan(codes), 0, codes).astype(np.int64)
-        if codes.size and (codes.min() < 0 or codes.max() > 4):
+        column = values[:, names.index("cluster")]
+        if np.isnan(column).all() or not (np.nanmin(column) >= 0 and np.nanmax(column) <= 4):
             return None
+        codes = np.nan_to_num(column, nan=0.0).astype(np.int8)
         calls: NDArray[np.int8] = _CLUSTER_CALLS[codes][:, : len(amp_idx)]
         return calls
     if len(text_cols) == len(amp_idx) and text_cols:
