@@ -185,3 +185,13 @@ def test_amplitude_multiplex_three_targets_in_two_channels() -> None:
     found = counts[["T1", "T2", "T3"]].to_numpy()
     assert np.all(np.abs(found - np.array(truth)) <= 0.01 * np.array(truth) + 5)
     assert (result.method == "multiplex").all()
+
+
+def test_quadrant_counts_match_simulated_truth() -> None:
+    dataset, truth = simulate([[0.3, 0.5], [0.1, 0.05]], seed=12)
+    result = dpcr.analyze(dataset)
+    quadrants = dpcr.quadrant_counts(dataset, result, first="A", second="B")
+    assert quadrants.well.tolist() == ["A1", "A2"]
+    totals = quadrants[["pp", "pn", "np", "nn"]].sum(axis=1)
+    assert (totals == 15_000).all()
+    assert (quadrants.pp + quadrants.pn).tolist() == truth[:, 0].tolist()

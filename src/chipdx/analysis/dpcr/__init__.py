@@ -12,6 +12,7 @@ from chipdx.analysis.dpcr._layout import LayoutRow
 from chipdx.analysis.dpcr._limits import limit_of_blank, limit_of_detection, poisson_detection_floor
 from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
+from chipdx.analysis.dpcr._quadrants import quadrant_counts
 from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 
@@ -34,5 +35,6 @@ __all__ = [
     "plate_matrix",
     "poisson_detection_floor",
     "poisson_estimate",
+    "quadrant_counts",
     "proportion_interval",
 ]
