@@ -35,6 +35,6 @@ __all__ = [
     "plate_matrix",
     "poisson_detection_floor",
     "poisson_estimate",
-    "quadrant_counts",
     "proportion_interval",
+    "quadrant_counts",
 ]
