@@ -195,3 +195,9 @@ def test_quadrant_counts_match_simulated_truth() -> None:
     totals = quadrants[["pp", "pn", "np", "nn"]].sum(axis=1)
     assert (totals == 15_000).all()
     assert (quadrants.pp + quadrants.pn).tolist() == truth[:, 0].tolist()
+
+
+def test_results_carry_their_settings() -> None:
+    dataset, _ = simulate([[0.1, 0.1]], seed=13)
+    result = dpcr.analyze(dataset, settings=dpcr.DpcrSettings(ci_method="exact"))
+    assert result.attrs["settings"]["ci_method"] == "exact" and (result.ci_method == "exact").all()

@@ -260,16 +260,16 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
         One row per well x target: the SPEC §7 columns (:data:`RESULT_COLUMNS`) then
         ``run``, ``sample_type``, ``n_invalid``, ``partition_volume_nl``,
         ``copies_per_reaction``, ``copies_per_specimen``, ``dilution``, ``resolution``,
-        ``method``, ``ci_method``.
+        ``method``, ``ci_method``; ``result.attrs["settings"]`` holds the settings used.
     """
     settings = settings or DpcrSettings()
     frames = []
     for run in dataset.runs:
         entries = _run_entries(dataset, run, layout, settings)
         frames.append(_frame(run, entries, settings))
-    if not frames:
-        return pd.DataFrame(columns=list(RESULT_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
+    result.attrs["settings"] = dataclasses.asdict(settings)  # the parameters travel with the results
+    return result
 
 
 def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFrame:
