@@ -201,3 +201,15 @@ def test_results_carry_their_settings() -> None:
     dataset, _ = simulate([[0.1, 0.1]], seed=13)
     result = dpcr.analyze(dataset, settings=dpcr.DpcrSettings(ci_method="exact"))
     assert result.attrs["settings"]["ci_method"] == "exact" and (result.ci_method == "exact").all()
+
+
+def test_layout_applies_to_count_only_wells() -> None:
+    from chipdx.model import PartitionCounts
+
+    well = WellPartitions(PLATE.well(1), "s", 0.85, counts=(PartitionCounts("A", 535, 12069),))
+    dataset = Dataset((Run("r", PLATE, partitions=(well,)),), samples=(Sample("s"),),
+                      targets=(Target("A", "Ch1"),), dyes=(Dye("Ch1"),))
+    layout = [dpcr.LayoutRow("A01", "KRAS", "Ch1", sample="patient", dilution=10.0)]
+    row = dpcr.analyze(dataset, layout=layout).iloc[0]
+    assert (row.well, row["sample"], row.target) == ("A1", "patient", "KRAS")
+    assert row.copies_per_specimen == pytest.approx(10 * row.copies_per_ul)

@@ -202,14 +202,22 @@ def _label(text: str) -> str:
     return f"{text[0]}{int(text[1:])}" if len(text) > 1 and text[1:].isdigit() else text
 
 
-def _count_only_rows(dataset: Dataset, run: Run, settings: DpcrSettings) -> list[_Entry]:
+def _count_only_rows(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
+                     settings: DpcrSettings) -> list[_Entry]:
+    """Rows for wells known by counts only; a layout row for the well and target (or its
+    channel) supplies the sample, type, dilution and reaction volume."""
+    given = {(_label(r.well), key): r for r in (layout or ()) for key in (r.target, r.channel)}
     entries = []
     for well in run.partitions:
         if well.amplitudes is not None:
             continue
         for counts in well.counts:
-            row = LayoutRow(well.well.label, counts.target_id, _dye(dataset, counts.target_id), sample=well.sample_id)
-            entries.append(_Entry(row, -1, well.sample_id, settings.partition_volume_nl or well.volume_nl,
+            dye = _dye(dataset, counts.target_id)
+            row = given.get((well.well.label, counts.target_id)) or given.get((well.well.label, dye))
+            if layout is not None and row is None:
+                continue  # wells and targets outside the layout are left out, as for amplitude wells
+            row = row or LayoutRow(well.well.label, counts.target_id, dye, sample=well.sample_id)
+            entries.append(_Entry(row, -1, row.sample or well.sample_id, settings.partition_volume_nl or well.volume_nl,
                                   n_positive=counts.positive, n_negative=counts.negative))
     return entries
 
@@ -238,7 +246,7 @@ def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
     invalid = matrix.per_well(~matrix.valid)
     for entry in entries:
         entry.n_invalid = int(invalid[entry.well_index])
-    return entries + _count_only_rows(dataset, run, settings)
+    return entries + _count_only_rows(dataset, run, layout, settings)
 
 
 def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
@@ -286,7 +294,7 @@ def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFr
     dilution = np.array([e.row.dilution for e in entries])
     copies = np.where(n > 0, estimate.copies_per_ul, np.nan)
     return pd.DataFrame({
-        "well": [e.row.well if e.well_index < 0 else _label(e.row.well) for e in entries],
+        "well": [_label(e.row.well) for e in entries],
         "sample": [e.sample for e in entries],
         "target": [e.row.target for e in entries],
         "channel": [e.row.channel for e in entries],
