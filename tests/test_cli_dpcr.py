@@ -66,3 +66,10 @@ def test_empty_and_tiny_wells_give_flags_not_warnings(tmp_path: Path, capsys: py
     rows = {(r["well"], r["target"]): r for r in _rows(tmp_path / "out.csv")}
     assert rows[("A1", "Ch1")]["flags"].startswith("QC-DPCR-EMPTY-WELL") and rows[("A1", "Ch1")]["lambda"] == ""
     assert "QC-DPCR-FEW-PARTITIONS" in rows[("B1", "Ch1")]["flags"]
+
+
+@pytest.mark.parametrize("option", [["--partition-volume-nl", "-1"], ["--volume-cv", "abc"], ["--threshold", "x"]])
+def test_bad_options_are_usage_errors(option: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["dpcr", "analyze", str(TEST_DATA / "qx"), *option])
+    assert info.value.code == 2

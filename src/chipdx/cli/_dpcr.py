@@ -60,6 +60,23 @@ def read_layout(path: Path) -> list[dpcr.LayoutRow]:
     return layout
 
 
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value!r}")
+    return number
+
+
+def _fraction(value: str) -> float:
+    number = _positive(value) if value.strip() not in {"0", "0.0"} else 0.0
+    if number >= 1:
+        raise argparse.ArgumentTypeError(f"expected a coefficient of variation in [0, 1), got {value!r}")
+    return number
+
+
 def _threshold_pair(value: str) -> tuple[str, float]:
     name, _, number = value.rpartition("=")
     try:
@@ -105,7 +122,7 @@ def add_commands(commands: Any) -> None:
     analyze = sub.add_parser("analyze", help="classify partitions and quantify every well x target")
     analyze.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="run files or folders (QX, QIAcuity, ...)")
     analyze.add_argument("-o", "--output", type=Path, help="CSV to write (default: standard output)")
-    analyze.add_argument("--partition-volume-nl", type=float, default=None,
+    analyze.add_argument("--partition-volume-nl", type=_positive, default=None,
                          help="partition volume in nL (default: from the file, else the platform default)")
     analyze.add_argument("--layout", type=Path, help="plate layout CSV (see docs/formats.md)")
     analyze.add_argument("--threshold", action="append", metavar="NAME=VALUE", type=_threshold_pair,
@@ -114,6 +131,6 @@ def add_commands(commands: Any) -> None:
                          help="95%% interval method (default: %(default)s)")
     analyze.add_argument("--crosstalk", action="append", metavar="FROM:TO=FRACTION", type=_crosstalk_triple,
                          help="known linear spill between channels to subtract (repeatable)")
-    analyze.add_argument("--volume-cv", type=float, default=0.0, help="partition-volume CV added to the interval")
+    analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
     analyze.set_defaults(handler=_analyze)
 
