@@ -213,3 +213,12 @@ def test_layout_applies_to_count_only_wells() -> None:
     row = dpcr.analyze(dataset, layout=layout).iloc[0]
     assert (row.well, row["sample"], row.target) == ("A1", "patient", "KRAS")
     assert row.copies_per_specimen == pytest.approx(10 * row.copies_per_ul)
+
+
+@pytest.mark.parametrize("lam", [1.5, 3.0, 4.5])
+def test_mostly_positive_plates_find_the_small_negative_cloud(lam: float) -> None:
+    dataset, truth = simulate([[lam, lam]] * 3, seed=14)
+    result = dpcr.analyze(dataset)
+    counts = result.pivot(index="well", columns="target", values="n_positive").loc[["A1", "A2", "A3"]]
+    np.testing.assert_array_equal(counts[["A", "B"]].to_numpy(), truth)
+    assert not result["flags"].str.contains("QC-DPCR-ONE-CLOUD").any()

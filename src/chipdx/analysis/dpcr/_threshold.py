@@ -38,6 +38,7 @@ __all__ = ["ThresholdFit", "fit_threshold", "robust_centre"]
 _BINS = 512
 _K_EMPTY = 7.0
 _K_RAIN = 3.0
+_MIN_NEGATIVE_HEIGHT = 0.005  # a cloud below the tallest counts as negative if >= 0.5 % of its height
 _MIN_RESOLUTION = 1.5  # below this, two "clouds" are one cloud with a ripple (e.g. integer-rounded data)
 
 Method = Literal["mixture", "valley", "ntc", "one_cloud", "manual"]
@@ -161,9 +162,10 @@ def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32
                   negative_cloud: Literal["tallest", "any"] = "tallest") -> ThresholdFit:
     """Threshold one channel from pooled amplitudes (finite values only).
 
-    ``negative_cloud="tallest"`` takes the tallest peak as the negative cloud (pooled
-    plates are mostly negative); ``"any"`` also accepts a separated peak below the
-    tallest one as the negative cloud, for subsets known to hold two populations.
+    The negative cloud is the tallest peak unless no separated cloud lies above it; then
+    (mostly-positive data, lambda above ~0.7) the nearest separated cloud below it is the
+    negative one, if at least 0.5 % as high (``negative_cloud="tallest"``), or whatever its
+    height (``"any"``, for subsets known to hold two populations).
 
     Examples
     --------
@@ -197,11 +199,12 @@ def _first_positive_peak(smooth: NDArray[np.float64], peaks: NDArray[np.int64], 
     return None
 
 
-def _last_negative_peak(smooth: NDArray[np.float64], peaks: NDArray[np.int64], positive: int) -> int | None:
-    """The nearest major peak below the tallest one that a clear valley separates from it."""
+def _last_negative_peak(smooth: NDArray[np.float64], peaks: NDArray[np.int64], positive: int,
+                        min_height: float) -> int | None:
+    """The nearest peak below the tallest one, at least ``min_height`` high and clearly separated."""
     for candidate in peaks[peaks < positive][::-1]:
         valley = smooth[candidate:positive + 1].min()
-        if valley < 0.5 * min(smooth[positive], smooth[candidate]):
+        if smooth[candidate] >= min_height and valley < 0.5 * min(smooth[positive], smooth[candidate]):
             return int(candidate)
     return None
 
@@ -210,8 +213,9 @@ def _two_clouds(centres: NDArray[np.float64], counts: NDArray[np.float64], smoot
                 peaks: NDArray[np.int64], negative_cloud: str) -> ThresholdFit | None:
     negative = int(peaks[np.argmax(smooth[peaks])])
     positive = _first_positive_peak(smooth, peaks, negative)
-    if positive is None and negative_cloud == "any":
-        positive, lower = negative, _last_negative_peak(smooth, peaks, negative)
+    if positive is None:  # the tallest cloud may be the positive one (high lambda): look below it
+        floor = 0.0 if negative_cloud == "any" else _MIN_NEGATIVE_HEIGHT * smooth[negative]
+        positive, lower = negative, _last_negative_peak(smooth, peaks, negative, floor)
         if lower is None:
             return None
         negative = lower
