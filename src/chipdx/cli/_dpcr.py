@@ -7,16 +7,16 @@ import csv
 import io as text_io
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from chipdx import io
-from chipdx.analysis import dpcr
 from chipdx.cli._common import EXIT_OK, out
 from chipdx.errors import FormatError
 from chipdx.io._text import read_text
 from chipdx.model import SampleType
+
+if TYPE_CHECKING:  # the analysis (pandas, scipy) is imported when the command runs, not at start-up
+    from chipdx.analysis import dpcr
 
 __all__ = ["add_commands", "read_layout"]
 
@@ -37,6 +37,8 @@ def _float(value: str, default: float, file: str, line: int, name: str) -> float
 
 def read_layout(path: Path) -> list[dpcr.LayoutRow]:
     """Read a plate layout CSV (``well,sample,type,target,channel[,dilution,reaction_ul,reference]``)."""
+    from chipdx.analysis import dpcr
+
     text = read_text(path)
     rows = list(csv.DictReader(text_io.StringIO(text)))
     header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
@@ -95,6 +97,10 @@ def _crosstalk_triple(value: str) -> tuple[str, str, float]:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from chipdx.analysis import dpcr
+
     layout = read_layout(args.layout) if args.layout else None
     settings = dpcr.DpcrSettings(ci_method=args.ci, partition_volume_nl=args.partition_volume_nl,
                                  volume_cv=args.volume_cv, thresholds=tuple(args.threshold or ()),

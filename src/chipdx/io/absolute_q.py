@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx.errors import FormatError
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import read_text, split_lines
 from chipdx.model import Dataset, Dye, PartitionCall, PlateFormat, Run, Sample, Software, Target, WellPartitions
+
+if TYPE_CHECKING:  # pandas is imported when a file is read, not when chipdx starts
+    import pandas as pd
 
 __all__ = ["DEFAULT_VOLUME_NL", "read_absolute_q"]
 
@@ -38,6 +41,8 @@ def _sniff(path: Path, head: bytes) -> bool:
 
 
 def _number_column(frame: pd.DataFrame, column: str, path: Path) -> NDArray[np.float64]:
+    import pandas as pd
+
     text = frame[column].str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(values) & (text != "").to_numpy()
@@ -49,6 +54,8 @@ def _number_column(frame: pd.DataFrame, column: str, path: Path) -> NDArray[np.f
 
 def read_absolute_q(path: str | Path) -> Dataset:
     """Read an Absolute Q per-partition CSV."""
+    import pandas as pd
+
     path = Path(path)
     try:
         frame = pd.read_csv(io.StringIO("\n".join(split_lines(read_text(path)))), dtype=str, keep_default_na=False)

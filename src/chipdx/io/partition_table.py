@@ -17,7 +17,6 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from chipdx.errors import FormatError, UnsafeInputError
 from chipdx.io._registry import FileFormat, register
@@ -64,6 +63,8 @@ def _sniff(path: Path, head: bytes) -> bool:
 
 def read_partition_table(path: str | Path) -> Dataset:
     """Read a partition table (see the module docstring)."""
+    import pandas as pd
+
     path = Path(path)
     data = read_file_bounded(path)
     if data[:2] == b"\x1f\x8b":

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx.errors import FormatError
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import read_text, split_lines
 from chipdx.model import Dataset, Dye, PartitionCall, PlateFormat, Run, Sample, Software, Target, WellPartitions
+
+if TYPE_CHECKING:  # pandas is imported when a file is read, not when chipdx starts
+    import pandas as pd
 
 __all__ = ["DEFAULT_VOLUME_NL", "read_qiacuity"]
 
@@ -41,6 +44,8 @@ def _sniff(path: Path, head: bytes) -> bool:
 
 
 def _frame(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     lines = split_lines(read_text(path))
     start = 1 if lines and lines[0].lower().startswith("sep=") else 0
     try:
@@ -56,6 +61,8 @@ def _frame(path: Path) -> pd.DataFrame:
 
 
 def _numbers(frame: pd.DataFrame, column: str, path: Path) -> NDArray[np.float64]:
+    import pandas as pd
+
     values = pd.to_numeric(frame[column].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(values) & (frame[column].str.strip() != "").to_numpy()
     if bad.any():
@@ -66,6 +73,8 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> NDArray[np.float64
 
 
 def _volume(group: pd.DataFrame, n_partitions: int) -> float:
+    import pandas as pd
+
     if "Cycled volume" in group.columns:
         cycled = pd.to_numeric(group["Cycled volume"], errors="coerce").dropna()
         if len(cycled) and cycled.iloc[0] > 0 and n_partitions:

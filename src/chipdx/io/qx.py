@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx.errors import FormatError, UnsupportedError
@@ -80,6 +79,8 @@ def _header_row(lines: list[str], source: str) -> int:
 
 
 def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDArray[np.float64]:
+    import pandas as pd
+
     if _NON_SPACE.search(raw) is None:
         return np.empty((0, n_columns))
     try:  # fast path: every field numeric or empty, parsed from the bytes without decoding
@@ -123,6 +124,8 @@ def _calls(header: list[str], values: NDArray[np.float64], amp_idx: list[int], t
 
 def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[np.int8] | None]:
     """Channels, amplitudes ``(droplets x channels)`` and calls of one amplitude file."""
+    import pandas as pd
+
     source = str(path)
     data = read_file_bounded(path)
     if b"\x00" in data[:4096]:
