@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from chipdx._version import __version__
-from chipdx.cli import _foundation
+from chipdx.cli import _dpcr, _foundation
 from chipdx.cli._common import EXIT_INVALID
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation, _dpcr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChipdxError as exc:
         sys.stderr.write(f"chipdx: error: {exc}\n")
         return EXIT_INVALID
+    except BrokenPipeError:  # the reader of our output went away (``| head``): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("chipdx: interrupted\n")
         return 130

@@ -1,19 +1,27 @@
 """Readers and writers of run files, behind one registry.
 
+Every format module registers itself when ``chipdx.io`` is imported; :func:`read`
+sniffs the format from the content (then the file ending), trying formats in the
+order they are imported here, and :func:`write` picks the writer from the output's
+ending.
+
 >>> from chipdx import io
->>> names = [f.name for f in io.formats()]
->>> names[:4]
-['biorad-cfx', 'qpcr-table', 'quantstudio-eds', 'quantstudio-txt']
->>> names[4:]
-['quantstudio-xlsx', 'rdml', 'roche-lc480', 'rotorgene-rex']
+>>> {"rdml", "quantstudio-txt", "qx-amplitude", "qiacuity-partitions"} <= {f.name for f in io.formats()}
+True
 """
 
 from chipdx.io import (
+    absolute_q,
     biorad_cfx,
+    dpcr_summaries,
+    partition_table,
+    qiacuity,
     qpcr_table,
     quantstudio_eds,
     quantstudio_txt,
     quantstudio_xlsx,
+    qx,
+    qx_results,
     rdml,
     roche_lc480,
     rotorgene,
@@ -25,14 +33,20 @@ from chipdx.io._safety import MAX_INPUT_BYTES
 __all__ = [
     "MAX_INPUT_BYTES",
     "FileFormat",
+    "absolute_q",
     "atomic_output",
     "biorad_cfx",
     "detect",
+    "dpcr_summaries",
     "formats",
+    "partition_table",
+    "qiacuity",
     "qpcr_table",
     "quantstudio_eds",
     "quantstudio_txt",
     "quantstudio_xlsx",
+    "qx",
+    "qx_results",
     "rdml",
     "read",
     "register",

@@ -113,7 +113,7 @@ def _sha256(path: Path) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode())
+            digest.update(str(file.relative_to(path)).encode("utf-8", "surrogateescape"))
         with file.open("rb") as stream:
             for chunk in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(chunk)

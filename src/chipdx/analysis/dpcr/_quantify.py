@@ -1,0 +1,127 @@
+"""Poisson quantification of digital PCR counts, vectorised over wells x targets.
+
+The mean copies per partition is ``lambda = -ln(1 - k/n)`` for ``k`` positive out
+of ``n`` accepted partitions, and the concentration is ``lambda / V`` (Dube et
+al. 2008, *Anal. Chem.* 80:7148; dMIQE Group 2020, *Clin. Chem.* 66:1012). A 95 %
+interval for ``p = k/n`` is mapped through the same monotone transform:
+
+* ``wilson`` (default): Wilson score interval;
+* ``exact``: Clopper-Pearson (beta quantiles), conservative;
+* ``quantasoft``: Wald on ``p`` (Dube 2008) as QuantaSoft prints it for about 100
+  positives and more; below 100 positives the Jeffreys interval, and ``3/(n V)`` as
+  the upper bound at ``k = 0``, which is how QuantaSoft's low-count intervals
+  behave on its own exports (see ``docs/dpcr.md``).
+
+An optional partition-volume coefficient of variation widens the interval on the
+log scale (delta method, as dpcR's "bhat").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+__all__ = ["CiMethod", "PoissonEstimate", "poisson_estimate", "proportion_interval"]
+
+CiMethod = Literal["wilson", "exact", "quantasoft"]
+_Z95 = float(special.ndtri(0.975))
+
+
+def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilson",
+                        confidence: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Two-sided interval for a binomial proportion, elementwise.
+
+    >>> low, high = proportion_interval([0, 50], [100, 100])
+    >>> [round(float(x), 4) for x in low], [round(float(x), 4) for x in high]
+    ([0.0, 0.4038], [0.037, 0.5962])
+    """
+    k_arr = np.asarray(k, dtype=np.float64)
+    n_arr = np.asarray(n, dtype=np.float64)
+    z = float(special.ndtri(0.5 + confidence / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k_arr / n_arr
+        if method == "wilson":
+            centre = (p + z * z / (2 * n_arr)) / (1 + z * z / n_arr)
+            half = z * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr * n_arr)) / (1 + z * z / n_arr)
+            low, high = centre - half, centre + half
+            low = np.where(k_arr == 0, 0.0, low)
+            high = np.where(k_arr == n_arr, 1.0, high)
+        elif method == "exact":
+            alpha = 1 - confidence
+            low = np.where(k_arr > 0, special.betaincinv(k_arr, n_arr - k_arr + 1, alpha / 2), 0.0)
+            high = np.where(k_arr < n_arr, special.betaincinv(k_arr + 1, n_arr - k_arr, 1 - alpha / 2), 1.0)
+        else:
+            wald = z * np.sqrt(p * (1 - p) / n_arr)
+            alpha = 1 - confidence
+            j_low = np.where(k_arr > 0, special.betaincinv(k_arr + 0.5, n_arr - k_arr + 0.5, alpha / 2), 0.0)
+            j_high = np.where(k_arr < n_arr, special.betaincinv(k_arr + 0.5, n_arr - k_arr + 0.5, 1 - alpha / 2), 1.0)
+            low = np.where(k_arr >= 100, p - wald, j_low)
+            high = np.where(k_arr >= 100, p + wald, j_high)
+            high = np.where(k_arr == 0, 1 - np.exp(-3.0 / n_arr), high)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def _lambda(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    with np.errstate(divide="ignore"):
+        return np.asarray(-np.log1p(-p))
+
+
+class PoissonEstimate:
+    """Copies per partition and per µL with their interval, one entry per (well, target).
+
+    Attributes are numpy arrays of equal length: ``k``, ``n``, ``lambda_``,
+    ``lambda_low``, ``lambda_high``, ``copies_per_ul``, ``ci_low``, ``ci_high``
+    (copies/µL). ``lambda_`` is ``inf`` when every partition is positive and
+    ``NaN`` when there are no partitions.
+    """
+
+    __slots__ = ("ci_high", "ci_low", "copies_per_ul", "k", "lambda_", "lambda_high", "lambda_low", "n")
+
+    def __init__(self, k: NDArray[np.float64], n: NDArray[np.float64], lambdas: tuple[NDArray[np.float64], ...],
+                 volume_ul: NDArray[np.float64], volume_cv: float) -> None:
+        self.k, self.n = k, n
+        self.lambda_, self.lambda_low, self.lambda_high = lambdas
+        low, high = self.lambda_low, self.lambda_high
+        if volume_cv > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                centre = np.where(k > 0, self.lambda_, high / 2)
+                sd_low = np.log(centre / low) / _Z95
+                sd_high = np.log(high / centre) / _Z95
+                low = np.where(k > 0, centre * np.exp(-_Z95 * np.hypot(sd_low, volume_cv)), 0.0)
+                high = centre * np.exp(_Z95 * np.hypot(sd_high, volume_cv))
+        self.copies_per_ul = self.lambda_ / volume_ul
+        self.ci_low = low / volume_ul
+        self.ci_high = high / volume_ul
+
+
+def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike, *, method: CiMethod = "wilson",
+                     volume_cv: float = 0.0, confidence: float = 0.95) -> PoissonEstimate:
+    """Estimate lambda and copies/µL with a ``confidence`` interval.
+
+    Parameters
+    ----------
+    k, n
+        Positive and accepted partitions (arrays of equal length).
+    partition_volume_nl
+        Partition volume in nL (scalar or per entry).
+    method
+        Interval for ``k/n``: ``"wilson"``, ``"exact"`` or ``"quantasoft"``.
+    volume_cv
+        Coefficient of variation of the mean partition volume, added to the interval.
+
+    Examples
+    --------
+    >>> est = poisson_estimate([6093], [12069 + 535], 0.85, method="quantasoft")
+    >>> round(float(est.copies_per_ul[0]), 1)
+    777.1
+    """
+    k_arr = np.atleast_1d(np.asarray(k, dtype=np.float64))
+    n_arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n_arr > 0, k_arr / n_arr, np.nan)
+    low, high = proportion_interval(k_arr, n_arr, method=method, confidence=confidence)
+    volume_ul = np.broadcast_to(np.asarray(partition_volume_nl, dtype=np.float64) / 1000.0, k_arr.shape)
+    return PoissonEstimate(k_arr, n_arr, (_lambda(p), _lambda(low), _lambda(high)), volume_ul, volume_cv)
