@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit bench verify-rdml example clean
+.PHONY: demo test lint typecheck unit bench verify-rdml example clean train-classifier
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ verify-rdml: $(STAMP)
 	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython
 	.venv-rdmlpython/bin/python -m pip install --quiet "numpy<2" "scipy<1.14" "matplotlib<3.10" rdmlpython==1.7.2
 	$(BIN)/python benchmarks/verify_rdml.py --rdmlpython .venv-rdmlpython/bin/python
+
+# Retrain the locked curve classifier on ../shared/data/ai/.../train_pool (never the holdout);
+# writes src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
+train-classifier: $(TEST_STAMP)
+	$(BIN)/python tools/train_classifier.py
 
 example: $(STAMP)
 	$(BIN)/python tools/make_example_run.py

@@ -5,7 +5,7 @@
 ['rdml']
 """
 
-from chipdx.io import rdml
+from chipdx.io import rdml, tables
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES
@@ -19,5 +19,6 @@ __all__ = [
     "rdml",
     "read",
     "register",
+    "tables",
     "write",
 ]
