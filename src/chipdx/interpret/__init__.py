@@ -4,7 +4,7 @@ Layer ``interpret`` (SPEC §6): imports ``model``, ``analysis`` and ``errors`` o
 """
 
 from chipdx.interpret.artefacts import BLOCKING_FLAGS, FLAG_CODES, artefact_flags
-from chipdx.interpret.classifier import REASON_CODES, CurveCalls, CurveClassifier
+from chipdx.interpret.classifier import OOD_SHRINKAGE, REASON_CODES, CurveCalls, CurveClassifier
 from chipdx.interpret.features import FEATURE_NAMES, curve_features
 from chipdx.interpret.model_store import DEFAULT_MODEL, LOCKED_MODELS, LoadedModel, load_model
 
@@ -14,6 +14,7 @@ __all__ = [
     "FEATURE_NAMES",
     "FLAG_CODES",
     "LOCKED_MODELS",
+    "OOD_SHRINKAGE",
     "REASON_CODES",
     "CurveCalls",
     "CurveClassifier",

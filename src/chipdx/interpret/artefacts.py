@@ -65,7 +65,7 @@ def artefact_flags(features: NDArray[np.float64]) -> NDArray[np.bool_]:
         step = (_col(f, "step_rel") > 0.3) & (_col(f, "step_share") > 0.75) & ~spike
         drift = (_col(f, "linear_r2") > 0.95) & (_col(f, "sigmoid_minus_linear") < 0.02) & (
             _col(f, "snr_end") > 20)
-        hook = (_col(f, "hook_rel") > 0.2) & (_col(f, "argmax_rel") < 0.9) & (_col(f, "log_snr") > 1.5)
+        hook = (_col(f, "hook_rel") > 0.2) & (_col(f, "argmax_rel") < 0.9) & (_col(f, "log_snr") > 1.5) & ~spike
         late = (_col(f, "c50") > 0.85 * n) & (_col(f, "snr_end") > 20) & ~drift
     flags = np.column_stack([spike, step, drift, hook, late, short])
     flags[short, :-1] = False

@@ -14,8 +14,9 @@ fluorescence matrix ``(curves x cycles)`` (``NaN``-padded) and whose target is
    calibrated out-of-fold probabilities (Vovk et al. 2005; Angelopoulos & Bates
    2021): a curve is released only when its conformal prediction set at level
    ``alpha`` holds exactly one class;
-5. fits an out-of-distribution gate: Mahalanobis distance of robustly scaled
-   features, threshold at the ``ood_quantile`` of the training distances;
+5. fits an out-of-distribution gate: Mahalanobis distance (covariance with a
+   ridge of :data:`OOD_SHRINKAGE`) of median-centred, SD-scaled features clipped
+   to ±10, threshold at the ``ood_quantile`` of the training distances;
 6. refits the trees on all curves and exports them to plain arrays
    (:class:`~chipdx.interpret._trees.TreeEnsemble`), so prediction needs numpy only.
 
@@ -76,10 +77,13 @@ class CurveCalls:
         return np.array([c == "review" for c in self.call], dtype=bool)
 
 
+OOD_SHRINKAGE = 0.1
+"""Ridge added to the covariance of the scaled features (stabilises near-collinear features)."""
+
+
 def _robust_scale(features: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    center = np.nanmedian(features, axis=0)
-    q75, q25 = np.nanpercentile(features, [75, 25], axis=0)
-    return center, np.maximum(q75 - q25, 1e-6)
+    """Median and standard deviation per feature (an IQR is ~0 for features that are mostly 0)."""
+    return np.nanmedian(features, axis=0), np.maximum(np.nanstd(features, axis=0), 1e-6)
 
 
 class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -100,7 +104,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """
 
     def __init__(self, *, max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 15,
-                 min_samples_leaf: int = 20, l2_regularization: float = 1.0, alpha: float = 0.01,
+                 min_samples_leaf: int = 20, l2_regularization: float = 1.0, alpha: float = 0.0075,
                  ood_quantile: float = 0.995, n_splits: int = 8, random_state: int = 0) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -150,7 +154,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.q_neg_ = float(np.quantile(p[labels == 0], 1.0 - self.alpha, method="higher"))
         self.ood_center_, self.ood_scale_ = _robust_scale(f)
         scaled = self._scaled(f)
-        self.ood_precision_ = np.linalg.pinv(np.cov(scaled, rowvar=False))
+        self.ood_precision_ = np.linalg.pinv(np.cov(scaled, rowvar=False) + OOD_SHRINKAGE * np.eye(f.shape[1]))
         self.ood_threshold_ = float(np.quantile(self._distance(f), self.ood_quantile))
         self.ensemble_ = TreeEnsemble.from_sklearn(self._boosting().fit(f, labels, sample_weight=w))
         self.n_features_in_ = f.shape[1]
@@ -160,7 +164,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(np.interp(raw_p, self.calibration_x_, self.calibration_y_))
 
     def _scaled(self, f: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.asarray(np.clip((f - self.ood_center_) / self.ood_scale_, -50.0, 50.0))
+        return np.asarray(np.clip((f - self.ood_center_) / self.ood_scale_, -10.0, 10.0))
 
     def _distance(self, f: NDArray[np.float64]) -> NDArray[np.float64]:
         z = self._scaled(f)

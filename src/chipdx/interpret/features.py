@@ -270,10 +270,10 @@ def _texture(cols: dict[str, NDArray[np.float64]], f: NDArray[np.float64], s: ND
     cols["d1_sign_changes"] = np.mean(signs[:, 1:] * signs[:, :-1] < 0, axis=1)
     dc = d1 - d1.mean(axis=1, keepdims=True)
     cols["d1_autocorr"] = np.sum(dc[:, 1:] * dc[:, :-1], axis=1) / (np.sum(dc**2, axis=1) + _EPS)
-    # spike: a reading far from the mean of its two neighbours, in noise units
-    mid = f[:, 1:-1] - 0.5 * (f[:, :-2] + f[:, 2:])
-    cols["spike_snr"] = np.clip(np.abs(mid).max(axis=1) / noise, 0, 1e4)
-    cols["spike_rel"] = np.abs(mid).max(axis=1) / span
+    # spike: a reading that jumps away and comes back (a step only jumps away)
+    back = np.where(steps[:, :-1] * steps[:, 1:] < 0, np.minimum(np.abs(steps[:, :-1]), np.abs(steps[:, 1:])), 0)
+    cols["spike_snr"] = np.clip(back.max(axis=1) / noise, 0, 1e4)
+    cols["spike_rel"] = np.clip(back.max(axis=1) / span, 0, 10)
     # step: the largest jump compared with the second largest (a sigmoid spreads its rise)
     abs_steps = np.sort(np.abs(steps), axis=1)
     cols["step_snr"] = np.clip(abs_steps[:, -1] / noise, 0, 1e4)

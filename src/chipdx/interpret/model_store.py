@@ -38,7 +38,7 @@ DEFAULT_MODEL = "curve-gbm-1.0.0"
 
 # model id -> SHA-256 of its .json (updated by tools/train_classifier.py)
 LOCKED_MODELS: dict[str, str] = {
-    "curve-gbm-1.0.0": "0aff84381aca1844e161ee9ef03f6bdea9cf151286380d4fbbf8bd47007b7fe4",
+    "curve-gbm-1.0.0": "b3727c4a2f80e7ed161ba3d5e8c515c50668fbc91c2ac3d511d5de2efea08592",
 }
 
 _ARRAYS = ("calibration_x", "calibration_y", "ood_center", "ood_scale", "ood_precision")

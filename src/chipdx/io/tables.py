@@ -6,7 +6,10 @@
   curve and one column per cycle (``NaN`` where a curve has no reading).
 * **Cq table**: columns ``sample, sample_type, target, cq`` (``sample_type`` one of
   ``unkn, ntc, pos, ext``; an empty ``cq`` or ``Undetermined``/``NaN`` means no Cq).
-  Read into :class:`CqRow` records. Extra columns are ignored.
+  Optional columns: ``well``, ``curve_call`` (``amplified | not_amplified | review``,
+  from ``chipdx classify``), ``p_amplified``, and for digital PCR ``copies_per_ul`` and
+  ``n_partitions`` (then ``cq`` may be left out). Read into :class:`CqRow` records;
+  other columns are ignored.
 
 Both readers check everything before returning and raise one
 :class:`~chipdx.errors.FormatError` naming the file, the line, what was expected
@@ -43,6 +46,7 @@ __all__ = [
 CURVE_COLUMNS = ("dataset", "curve_id", "cycle", "fluo")
 CQ_COLUMNS = ("sample", "sample_type", "target", "cq")
 SAMPLE_TYPES = ("unkn", "ntc", "pos", "ext")
+CURVE_CALLS = ("amplified", "not_amplified", "review")
 _NO_CQ = {"", "undetermined", "nan", "na", "n/a", "none", "-"}
 MAX_CYCLES = 200
 
@@ -70,6 +74,11 @@ class CqRow:
     sample_type: str
     target: str
     cq: float | None
+    well: str | None = None
+    curve_call: str | None = None
+    p_amplified: float | None = None
+    copies_per_ul: float | None = None
+    n_partitions: int | None = None
 
     def __post_init__(self) -> None:
         if self.sample_type not in SAMPLE_TYPES:
@@ -92,7 +101,8 @@ def _text(path: Path) -> str:
         raise FormatError(str(path), f"byte {exc.start}", "UTF-8 text", "undecodable bytes") from None
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+          ) -> Iterator[tuple[int, dict[str, str]]]:
     text = _text(path)
     if "\x00" in text:
         raise FormatError(str(path), "", "a CSV text file", "binary data")
@@ -104,13 +114,14 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
     missing = [c for c in columns if c not in names]
     if missing:
         raise FormatError(str(path), "line 1", f"columns {', '.join(columns)}", f"no column {missing[0]!r}")
-    where = [names.index(c) for c in columns]
+    wanted = columns + tuple(c for c in optional if c in names)
+    where = [names.index(c) for c in wanted]
     for line, row in enumerate(reader, start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(names):
             raise FormatError(str(path), f"line {line}", f"{len(names)} fields", f"{len(row)} fields")
-        yield line, {c: row[i].strip() for c, i in zip(columns, where, strict=True)}
+        yield line, {c: row[i].strip() for c, i in zip(wanted, where, strict=True)}
 
 
 def _number(path: Path, line: int, column: str, text: str) -> float:
@@ -162,11 +173,21 @@ def read_curve_table(path: str | Path) -> CurveTable:
                       np.arange(1.0, n_cycles + 1.0), fluorescence)
 
 
+def _optional_number(path: Path, line: int, column: str, text: str | None) -> float | None:
+    if text is None or text.lower() in _NO_CQ:
+        return None
+    return _number(path, line, column, text)
+
+
 def read_cq_table(path: str | Path) -> tuple[CqRow, ...]:
-    """Read a Cq table (``sample, sample_type, target, cq``)."""
+    """Read a Cq table (``sample, sample_type, target, cq`` plus the optional columns)."""
     path = Path(path)
     out: list[CqRow] = []
-    for line, row in _rows(path, CQ_COLUMNS):
+    head = _text(path).split("\n", 1)[0].lower()
+    digital = "copies_per_ul" in head and "cq" not in [h.strip() for h in head.split(",")]
+    columns = CQ_COLUMNS[:3] if digital else CQ_COLUMNS
+    optional = ("well", "curve_call", "p_amplified", "copies_per_ul", "n_partitions")
+    for line, row in _rows(path, columns, optional):
         kind = row["sample_type"].lower()
         if kind not in SAMPLE_TYPES:
             raise FormatError(str(path), f"line {line}, column sample_type", f"one of {', '.join(SAMPLE_TYPES)}",
@@ -174,11 +195,18 @@ def read_cq_table(path: str | Path) -> tuple[CqRow, ...]:
         for column in ("sample", "target"):
             if not row[column]:
                 raise FormatError(str(path), f"line {line}, column {column}", "a name", "an empty cell")
-        text = row["cq"]
-        cq = None if text.lower() in _NO_CQ else _number(path, line, "cq", text)
+        cq = _optional_number(path, line, "cq", row.get("cq"))
         if cq is not None and not 0.0 <= cq <= MAX_CYCLES:
-            raise FormatError(str(path), f"line {line}, column cq", f"a Cq between 0 and {MAX_CYCLES}", quote(text))
-        out.append(CqRow(row["sample"], kind, row["target"], cq))
+            raise FormatError(str(path), f"line {line}, column cq", f"a Cq between 0 and {MAX_CYCLES}", quote(cq))
+        call = row.get("curve_call") or None
+        if call is not None and call not in CURVE_CALLS:
+            raise FormatError(str(path), f"line {line}, column curve_call", "one of " + ", ".join(CURVE_CALLS),
+                              quote(call))
+        partitions = _optional_number(path, line, "n_partitions", row.get("n_partitions"))
+        out.append(CqRow(row["sample"], kind, row["target"], cq, well=row.get("well") or None, curve_call=call,
+                         p_amplified=_optional_number(path, line, "p_amplified", row.get("p_amplified")),
+                         copies_per_ul=_optional_number(path, line, "copies_per_ul", row.get("copies_per_ul")),
+                         n_partitions=None if partitions is None else int(partitions)))
     if not out:
         raise FormatError(str(path), "line 2", "at least one Cq row", "no data rows")
     return tuple(out)
