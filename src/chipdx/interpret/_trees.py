@@ -77,16 +77,42 @@ class TreeEnsemble:
                    value=arrays["value"].astype(np.float64), roots=arrays["roots"].astype(np.int64),
                    baseline=float(baseline), max_depth=int(max_depth))
 
-    def decision_function(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Raw score (log-odds) per row of ``features``."""
+    def decision_function(self, features: NDArray[np.float64], *, chunk: int = 256) -> NDArray[np.float64]:
+        """Raw score (log-odds) per row of ``features``.
+
+        Rows are processed in chunks that fit the CPU cache; within a chunk, all
+        (row, tree) pairs descend together and drop out when they reach a leaf.
+        """
         x = np.asarray(features, dtype=np.float64)
-        node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size)).copy()
-        rows = np.arange(x.shape[0])[:, None]
-        for _ in range(self.max_depth):
+        out = np.empty(x.shape[0])
+        children = np.column_stack([self.left, self.right]).ravel().astype(np.intp)
+        for start in range(0, x.shape[0], chunk):
+            block = np.ascontiguousarray(x[start : start + chunk])
+            out[start : start + block.shape[0]] = self._block(block, children)
+        return out
+
+    def _block(self, x: NDArray[np.float64], children: NDArray[np.intp]) -> NDArray[np.float64]:
+        n, n_features = x.shape
+        n_trees = self.roots.size
+        flat = x.ravel()
+        has_nan = bool(np.isnan(flat).any())
+        node = np.tile(self.roots.astype(np.intp), n)
+        leaf_value = np.zeros(n * n_trees)
+        done = self.is_leaf[node]
+        leaf_value[done] = self.value[node[done]]
+        position = np.flatnonzero(~done)
+        node = node[position]
+        offset = position // n_trees * n_features
+        feature = self.feature.astype(np.intp)
+        while position.size:
+            value = flat[offset + feature[node]]
+            go_right = value > self.threshold[node]
+            if has_nan:
+                go_right = np.where(np.isnan(value), ~self.missing_left[node], go_right)
+            node = children[2 * node + go_right]
             leaf = self.is_leaf[node]
-            if leaf.all():
-                break
-            value = x[rows, self.feature[node]]
-            go_left = np.where(np.isnan(value), self.missing_left[node], value <= self.threshold[node])
-            node = np.where(leaf, node, np.where(go_left, self.left[node], self.right[node]))
-        return np.asarray(self.baseline + self.value[node].sum(axis=1))
+            if leaf.any():
+                leaf_value[position[leaf]] = self.value[node[leaf]]
+                keep = ~leaf
+                position, node, offset = position[keep], node[keep], offset[keep]
+        return np.asarray(self.baseline + leaf_value.reshape(n, n_trees).sum(axis=1))

@@ -168,7 +168,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _distance(self, f: NDArray[np.float64]) -> NDArray[np.float64]:
         z = self._scaled(f)
-        return np.asarray(np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", z, self.ood_precision_, z), 0.0)))
+        return np.asarray(np.sqrt(np.maximum(np.sum((z @ self.ood_precision_) * z, axis=1), 0.0)))
 
     def p_amplified_from_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probability of amplification; ``NaN`` where features are missing."""
@@ -214,7 +214,11 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
 def _assemble(p: NDArray[np.float64], flags: NDArray[np.bool_], distance: NDArray[np.float64], *,
               band: tuple[float, float], ood_threshold: float) -> CurveCalls:
-    """Turn probabilities, flags and distances into calls with reasons (vectorised masks, then tuples)."""
+    """Turn probabilities, flags and distances into calls with reasons.
+
+    Decisions are vectorised masks; each curve's outcome is then one small integer
+    code, and the tuples of strings are built once per distinct code.
+    """
     low, high = band
     with np.errstate(invalid="ignore"):
         amp = p > high
@@ -225,21 +229,29 @@ def _assemble(p: NDArray[np.float64], flags: NDArray[np.bool_], distance: NDArra
     blocking = flags[:, [FLAG_CODES.index(c) for c in sorted(BLOCKING_FLAGS)]].any(axis=1)
     artefact = blocking | (drift & (p >= 0.5))
     release = (amp | neg) & ~ood & ~artefact & ~missing
-    calls: list[Call] = []
-    classes, flag_codes, reasons = [], [], []
-    for i in range(len(p)):
-        codes = tuple(code for code, on in zip(FLAG_CODES, flags[i], strict=True) if on)
-        why: list[str] = []
-        if missing[i]:
-            why.append("AI-NO-FEATURES")
-        else:
-            why.append("AI-AMPLIFIED" if amp[i] else "AI-NOT-AMPLIFIED" if neg[i] else "AI-BAND")
-        if ood[i]:
-            why.append("AI-OOD")
-        if artefact[i] and not missing[i]:
-            why.append("AI-ARTEFACT")
-        calls.append(("amplified" if amp[i] else "not_amplified") if release[i] else "review")
-        classes.append("artefact" if artefact[i] else "amplified" if p[i] >= 0.5 else "not_amplified")
-        flag_codes.append(codes + (("QC-OOD",) if ood[i] else ()))
-        reasons.append(tuple(why))
-    return CurveCalls(p, tuple(calls), tuple(classes), tuple(flag_codes), tuple(reasons), distance)
+    n_flags = len(FLAG_CODES)
+    bits = flags.astype(np.int64) @ (1 << np.arange(n_flags, dtype=np.int64))
+    state = np.where(missing, 0, np.where(amp, 1, np.where(neg, 2, 3)))
+    code = (((bits * 2 + ood) * 2 + (artefact & ~missing)) * 4 + state) * 2 + release
+    cache: dict[int, tuple[Call, str, tuple[str, ...], tuple[str, ...]]] = {}
+    for value in np.unique(code).tolist():
+        cache[value] = _outcome(value, n_flags)
+    outcomes = [cache[value] for value in code.tolist()]
+    return CurveCalls(p, tuple(o[0] for o in outcomes),
+                      tuple(o[1] if o[1] != "?" else ("amplified" if q >= 0.5 else "not_amplified")
+                            for o, q in zip(outcomes, p.tolist(), strict=True)),
+                      tuple(o[2] for o in outcomes), tuple(o[3] for o in outcomes), distance)
+
+
+def _outcome(code: int, n_flags: int) -> tuple[Call, str, tuple[str, ...], tuple[str, ...]]:
+    """Decode one outcome code: call, class ('?' = by p), flag codes, reason codes."""
+    release, code = code & 1, code >> 1
+    state, code = code & 3, code >> 2
+    artefact, code = code & 1, code >> 1
+    ood, bits = code & 1, code >> 1
+    flags = tuple(FLAG_CODES[i] for i in range(n_flags) if bits >> i & 1) + (("QC-OOD",) if ood else ())
+    first = ("AI-NO-FEATURES", "AI-AMPLIFIED", "AI-NOT-AMPLIFIED", "AI-BAND")[state]
+    reasons = (first,) + (("AI-OOD",) if ood else ()) + (("AI-ARTEFACT",) if artefact else ())
+    call: Call = ("amplified" if state == 1 else "not_amplified") if release else "review"
+    kind = "artefact" if artefact or state == 0 else "?"
+    return call, kind, flags, reasons
