@@ -32,7 +32,7 @@ def curves(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np
 
 
 def small() -> CurveClassifier:
-    return CurveClassifier(max_iter=20, n_splits=4, alpha=0.05)
+    return CurveClassifier(max_iter=10, n_splits=3, alpha=0.05)
 
 
 def test_exported_trees_predict_like_sklearn() -> None:
@@ -84,6 +84,7 @@ def test_shipped_model_on_unanimous_training_curves() -> None:
     table = read_curve_table(pool / "curves_long.csv.gz")
     with (pool / "labels.csv").open(newline="") as stream:
         labels = {(r["dataset"], r["curve_id"]): r for r in csv.DictReader(stream)}
+    assert table.fluorescence.shape[0] == len(labels) == 10862  # every labelled curve is read
     rows = [labels[k] for k in zip(table.datasets, table.curve_ids, strict=True)]
     keep = np.array([r["unanimous"] == "True" and r["majority"] in ("positive", "negative") for r in rows])
     truth = np.array([r["majority"] == "positive" for r in rows])[keep]

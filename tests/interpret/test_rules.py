@@ -204,3 +204,9 @@ def test_dpcr_below_lod_is_detected_with_a_reason() -> None:
     (r,) = interpret_observations(obs, load_assay("dpcr-sars-cov-2"), require_controls=False)
     (n1,) = [t for t in r.targets if t.target == "N1"]
     assert r.result == "detected" and "BELOW-LOD" in n1.reason_codes
+
+
+def test_control_type_without_a_rule_is_held_for_review() -> None:
+    obs = [Observation("blank", "ext", t, None) for t in ("E", "RdRp", "IC")]
+    (r,) = interpret_observations(obs, load_assay("who-charite-e-rdrp"), require_controls=False)
+    assert (r.result, r.reason_codes) == ("review", ("NO-CONTROL-RULE",))

@@ -10,7 +10,6 @@ import pytest
 
 from chipdx.errors import FormatError
 from chipdx.io.tables import read_cq_table, read_curve_table
-from tests.conftest import shared
 
 
 def write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
@@ -81,7 +80,3 @@ def test_broken_cq_table(tmp_path: Path, text: str, place: str) -> None:
         read_cq_table(write(tmp_path, text))
     assert f"t.csv: {place}: expected" in str(err.value)
 
-
-def test_reads_the_shared_train_pool() -> None:
-    table = read_curve_table(shared("ai", "qpcr_amplification_pcredux", "train_pool", "curves_long.csv.gz"))
-    assert table.fluorescence.shape[0] == 10862

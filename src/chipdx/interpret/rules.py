@@ -51,6 +51,7 @@ RULE_CODES: dict[str, str] = {
     "CONTROL-MISSING": "a required control is absent from the run",
     "CONTROL-REVIEW": "a control needs review: specimens held",
     "CONTROL-PASSED": "control as expected",
+    "NO-CONTROL-RULE": "the assay has no rule for this control type: review",
     "MISSING-TARGET": "a target the result table needs was not measured",
     "TARGET-REVIEW": "a target needed by the first possible row is in review",
     "NO-RULE-MATCHED": "no result row matches (table gap): review",
@@ -288,7 +289,9 @@ class _Context:
             software_version=__version__)
 
     def control_result(self, sample: _Sample, run: _Run) -> SampleResult:
-        status, ids = run.per_sample.get(sample.name, ("passed", ()))
+        if sample.name not in run.per_sample:
+            return self._result(sample, "review", "review", ("NO-CONTROL-RULE",), (), RULE_CODES["NO-CONTROL-RULE"])
+        status, ids = run.per_sample[sample.name]
         if status == "failed":
             failed = [c for c in self.assay.controls if c.rule_id in ids and _control_status(sample, c) == "failed"]
             return self._result(sample, "invalid", failed[0].on_fail, ("CONTROL-FAILED",),
