@@ -210,3 +210,31 @@ def test_control_type_without_a_rule_is_held_for_review() -> None:
     obs = [Observation("blank", "ext", t, None) for t in ("E", "RdRp", "IC")]
     (r,) = interpret_observations(obs, load_assay("who-charite-e-rdrp"), require_controls=False)
     assert (r.result, r.reason_codes) == ("review", ("NO-CONTROL-RULE",))
+
+
+def melt_assay(rows: list[dict[str, str]]) -> bytes:
+    targets = "".join(f" - {{name: {r['short_name']}{i}, role: pathogen, cutoff: {{cq: 40, melt_window_c: "
+                      f"[{r['tm_lower_C']}, {r['tm_upper_C']}]}}}}\n" for i, r in enumerate(rows))
+    return (b"id: melt\nversion: '1'\ntitle: melt windows\nkind: qpcr\ncitations: [PyMLRS Threshold.xlsx]\n"
+            + b"targets:\n" + targets.encode()
+            + b"results:\n - {id: M-1, when: {" + f"{rows[0]['short_name']}0".encode()
+            + b": detected}, result: detected, action: report}\n")
+
+
+def test_melt_windows_of_the_pymlrs_table() -> None:
+    import csv
+
+    from tests.conftest import shared
+
+    with shared("ai", "pymlrs_mep_tm_windows", "tm_windows.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assay = parse_assay(melt_assay(rows), "melt.yaml")
+    for i, row in enumerate(rows):
+        low, high = float(row["tm_lower_C"]), float(row["tm_upper_C"])
+        cases = [(low, "detected"), (high, "detected"), ((low + high) / 2, "detected"),
+                 (low - 0.5, "review"), (low - 1.0, "review"), (high + 0.5, "review"),
+                 (high + 1.0, "not_detected"), (low - 1.01, "not_detected"), (None, "review")]
+        for tm, call in cases:
+            obs = [Observation("s", "unkn", f"{row['short_name']}{i}", 25.0, tm_c=tm)]
+            ((target,),) = [r.targets for r in interpret_observations(obs, assay)]
+            assert target.call == call, (row["target"], tm)

@@ -127,7 +127,7 @@ def _observations(path: Path) -> list[Observation]:
     if _is_table(path, ("sample", "sample_type", "target")):
         return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                             n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
-                            well=r.well) for r in io.tables.read_cq_table(path)]
+                            well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
     dataset = io.read(path)  # a run file: needs the qPCR engine to get Cq values
     if run_observations is None:
         raise UnsupportedError(f"{path}: interpreting a run file needs the qPCR analysis engine, which this build "

@@ -43,6 +43,10 @@ class Cutoff:
     qPCR: a Cq below ``cq`` (``strict``: ``cq < cut-off``; ``inclusive``: ``<=``).
     dPCR: more than ``lob_copies_per_ul`` copies/µL in at least ``min_partitions``
     accepted partitions; below ``lod_copies_per_ul`` the call carries ``BELOW-LOD``.
+    Melt (intercalating dyes): with ``melt_window_c = (low, high)`` a product counts
+    only if its Tm lies in ``[low, high]``; in ``[low - m, low)`` or ``(high, high + m)``
+    with ``m = melt_review_margin_c`` the call is ``review`` (BioFire BF-1; PyMLRS ±1 °C
+    "manual interpretation" band); further out the product is not the target's.
     """
 
     cq: float | None = None
@@ -50,6 +54,8 @@ class Cutoff:
     lob_copies_per_ul: float | None = None
     lod_copies_per_ul: float | None = None
     min_partitions: int | None = None
+    melt_window_c: tuple[float, float] | None = None
+    melt_review_margin_c: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +164,15 @@ def _number(r: _Reader, node: Any, key: str, place: str) -> float | None:
 def _cutoff(r: _Reader, node: Any, place: str, kind: str) -> Cutoff:
     comparison = cast(Comparison, r.choice(node, "comparison", place, ("strict", "inclusive"), default="strict"))
     minimum = r.get(node, "min_partitions", place, int, default=None)
+    window = r.get(node, "melt_window_c", place, list, default=None)
+    if window is not None and (len(window) != 2 or not all(isinstance(v, int | float) for v in window)
+                               or not window[0] < window[1]):
+        raise r.fail(f"{place}.melt_window_c", "[low, high] in °C with low < high", window)
+    margin = _number(r, node, "melt_review_margin_c", place)
     cutoff = Cutoff(_number(r, node, "cq", place), comparison, _number(r, node, "lob_copies_per_ul", place),
-                    _number(r, node, "lod_copies_per_ul", place), minimum)
+                    _number(r, node, "lod_copies_per_ul", place), minimum,
+                    None if window is None else (float(window[0]), float(window[1])),
+                    1.0 if margin is None else margin)
     if kind == "qpcr" and cutoff.cq is None:
         raise r.fail(f"{place}.cq", "a Cq cut-off for a qpcr assay", None)
     if kind == "dpcr" and cutoff.lob_copies_per_ul is None:

@@ -41,6 +41,10 @@ RULE_CODES: dict[str, str] = {
     "NO-CQ": "no Cq (no threshold crossing): not detected",
     "AI-REVIEW": "curve classifier routed the curve to review",
     "AI-NOT-AMPLIFIED": "curve classifier: not amplified, the Cq is ignored",
+    "TM-IN-WINDOW": "melt peak inside the target's Tm window",
+    "TM-NEAR-WINDOW": "melt peak within the review margin outside the Tm window: review",
+    "TM-OUT-OF-WINDOW": "melt peak outside the Tm window: not this product",
+    "NO-TM": "the assay needs a melt peak and none was given: review",
     "ABOVE-LOB": "dPCR concentration above the limit of blank: detected",
     "BELOW-LOD": "dPCR concentration above LoB but below LoD (report '< LoD')",
     "AT-OR-BELOW-LOB": "dPCR concentration at or below the limit of blank: not detected",
@@ -78,6 +82,7 @@ class Observation:
     p_amplified: float | None = None
     flags: tuple[str, ...] = ()
     well: str | None = None
+    tm_c: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +101,23 @@ def _call_qpcr(obs: Observation, cutoff: Cutoff) -> _Call:
         return _Call("not_detected", False, ("AI-NOT-AMPLIFIED",))
     assert cutoff.cq is not None
     below = obs.cq < cutoff.cq if cutoff.comparison == "strict" else obs.cq <= cutoff.cq
-    return _Call("detected", False, ("CQ-BELOW-CUTOFF",)) if below else _Call(
-        "not_detected", False, ("CQ-AT-OR-ABOVE-CUTOFF",))
+    if not below:
+        return _Call("not_detected", False, ("CQ-AT-OR-ABOVE-CUTOFF",))
+    if cutoff.melt_window_c is None:
+        return _Call("detected", False, ("CQ-BELOW-CUTOFF",))
+    return _melt(obs.tm_c, cutoff.melt_window_c, cutoff.melt_review_margin_c)
+
+
+def _melt(tm_c: float | None, window: tuple[float, float], margin: float) -> _Call:
+    """A Cq below the cut-off, judged by its melt peak (BioFire BF-1, PyMLRS review band)."""
+    low, high = window
+    if tm_c is None:
+        return _Call("review", False, ("CQ-BELOW-CUTOFF", "NO-TM"))
+    if low <= tm_c <= high:
+        return _Call("detected", False, ("CQ-BELOW-CUTOFF", "TM-IN-WINDOW"))
+    if low - margin <= tm_c < low or high < tm_c < high + margin:  # [lo - m, lo) or (hi, hi + m)
+        return _Call("review", False, ("CQ-BELOW-CUTOFF", "TM-NEAR-WINDOW"))
+    return _Call("not_detected", False, ("CQ-BELOW-CUTOFF", "TM-OUT-OF-WINDOW"))
 
 
 def _call_dpcr(obs: Observation, cutoff: Cutoff) -> _Call:

@@ -7,7 +7,7 @@
 * **Cq table**: columns ``sample, sample_type, target, cq`` (``sample_type`` one of
   ``unkn, ntc, pos, ext``; an empty ``cq`` or ``Undetermined``/``NaN`` means no Cq).
   Optional columns: ``well``, ``curve_call`` (``amplified | not_amplified | review``,
-  from ``chipdx classify``), ``p_amplified``, and for digital PCR ``copies_per_ul`` and
+  from ``chipdx classify``), ``p_amplified``, ``tm_c`` (melt peak), and for digital PCR ``copies_per_ul`` and
   ``n_partitions`` (then ``cq`` may be left out). Read into :class:`CqRow` records;
   other columns are ignored.
 
@@ -79,6 +79,7 @@ class CqRow:
     p_amplified: float | None = None
     copies_per_ul: float | None = None
     n_partitions: int | None = None
+    tm_c: float | None = None
 
     def __post_init__(self) -> None:
         if self.sample_type not in SAMPLE_TYPES:
@@ -186,7 +187,7 @@ def read_cq_table(path: str | Path) -> tuple[CqRow, ...]:
     head = _text(path).split("\n", 1)[0].lower()
     digital = "copies_per_ul" in head and "cq" not in [h.strip() for h in head.split(",")]
     columns = CQ_COLUMNS[:3] if digital else CQ_COLUMNS
-    optional = ("well", "curve_call", "p_amplified", "copies_per_ul", "n_partitions")
+    optional = ("well", "curve_call", "p_amplified", "copies_per_ul", "n_partitions", "tm_c")
     for line, row in _rows(path, columns, optional):
         kind = row["sample_type"].lower()
         if kind not in SAMPLE_TYPES:
@@ -206,7 +207,8 @@ def read_cq_table(path: str | Path) -> tuple[CqRow, ...]:
         out.append(CqRow(row["sample"], kind, row["target"], cq, well=row.get("well") or None, curve_call=call,
                          p_amplified=_optional_number(path, line, "p_amplified", row.get("p_amplified")),
                          copies_per_ul=_optional_number(path, line, "copies_per_ul", row.get("copies_per_ul")),
-                         n_partitions=None if partitions is None else int(partitions)))
+                         n_partitions=None if partitions is None else int(partitions),
+                         tm_c=_optional_number(path, line, "tm_c", row.get("tm_c"))))
     if not out:
         raise FormatError(str(path), "line 2", "at least one Cq row", "no data rows")
     return tuple(out)
