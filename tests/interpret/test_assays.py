@@ -53,6 +53,7 @@ def test_cdc_cutoffs_are_strict_40() -> None:
         ("{cq: 40, comparison: strict}", "{comparison: strict}", "targets[0].cutoff.cq"),
         ("id: T-1", "id: T-C1", "controls/results id"),
         ("cq: 40,", "cq: -1,", "targets[0].cutoff.cq"),
+        ("kind: qpcr", "kind: qpcr\nreplicates: {min_detected: 0}", "replicates.min_detected"),
         ("comparison: strict}", "comparison: strict, melt_window_c: [85, 83]}", "targets[0].cutoff.melt_window_c"),
         ("expect: {A: absent}", "expect: {A: maybe}", "controls[0].expect.A"),
     ],

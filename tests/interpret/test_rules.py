@@ -238,3 +238,29 @@ def test_melt_windows_of_the_pymlrs_table() -> None:
             obs = [Observation("s", "unkn", f"{row['short_name']}{i}", 25.0, tm_c=tm)]
             ((target,),) = [r.targets for r in interpret_observations(obs, assay)]
             assert target.call == call, (row["target"], tm)
+
+
+BIOFIRE = (b"id: bf\nversion: '1'\ntitle: 2 of 3\nkind: qpcr\ncitations: [BioFire BF-1, BF-2]\n"
+           b"replicates: {min_detected: 2, max_tm_spread_c: 1.0}\n"
+           b"targets:\n - {name: A, role: pathogen, cutoff: {cq: 30, melt_window_c: [80, 84]}}\n"
+           b"results:\n - {id: BF-2a, when: {A: detected}, result: detected, action: report}\n"
+           b" - {id: BF-2b, when: {A: not_detected}, result: not_detected, action: report}\n")
+
+
+@pytest.mark.parametrize(
+    ("wells", "call", "reason"),
+    [
+        ([(25.0, 82.0), (26.0, 82.5), (None, None)], "detected", "REPLICATES-K-OF-N"),
+        ([(25.0, 82.0), (26.0, 82.5), (27.0, 82.9)], "detected", "REPLICATES-K-OF-N"),
+        ([(25.0, 82.0), (None, None), (None, None)], "not_detected", "REPLICATES-BELOW-K"),
+        ([(25.0, 80.0), (26.0, 81.5), (None, None)], "not_detected", "REPLICATE-TM-SPREAD"),
+        ([(25.0, 82.0), (26.0, 86.0), (None, None)], "not_detected", "REPLICATES-BELOW-K"),  # Tm outside window
+        ([(25.0, 82.0), (26.0, 82.0), (27.0, 84.5)], "review", "TM-NEAR-WINDOW"),
+    ],
+)
+def test_two_of_three_replicates_with_agreeing_tm(wells: list, call: str, reason: str) -> None:
+    assay = parse_assay(BIOFIRE, "bf.yaml")
+    obs = [Observation("s", "unkn", "A", cq, tm_c=tm) for cq, tm in wells]
+    (r,) = interpret_observations(obs, assay)
+    (target,) = r.targets
+    assert target.call == call and reason in target.reason_codes

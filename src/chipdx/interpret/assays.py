@@ -24,8 +24,8 @@ import yaml
 
 from chipdx.errors import FormatError, quote
 
-__all__ = ["ACTIONS", "CALLS", "PATTERNS", "RESULTS", "ROLES", "Assay", "Control", "Cutoff", "ResultRow",
-           "Target", "load_assay", "parse_assay", "shipped_assays"]
+__all__ = ["ACTIONS", "CALLS", "PATTERNS", "RESULTS", "ROLES", "Assay", "Control", "Cutoff", "Replicates",
+           "ResultRow", "Target", "load_assay", "parse_assay", "shipped_assays"]
 
 ROLES = ("pathogen", "internal_control", "rnase_p", "positive_control", "ntc", "extraction_control")
 RESULTS = ("detected", "not_detected", "inconclusive", "invalid", "presumptive_positive", "review")
@@ -92,6 +92,21 @@ class ResultRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Replicates:
+    """How replicate reactions of one sample and target combine.
+
+    Default (``min_detected`` unset): all must agree, else ``review``. With
+    ``min_detected = k``: detected iff at least ``k`` replicates are detected and their
+    melt peaks agree within ``max_tm_spread_c`` (BioFire BF-2: 2 of 3 within 1 °C),
+    otherwise not detected. ``max_cq_spread`` sends a wider Cq spread to review.
+    """
+
+    max_cq_spread: float | None = None
+    min_detected: int | None = None
+    max_tm_spread_c: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Assay:
     """A validated assay definition; ``sha256`` is the hash of the file's bytes."""
 
@@ -103,7 +118,7 @@ class Assay:
     targets: tuple[Target, ...]
     controls: tuple[Control, ...]
     results: tuple[ResultRow, ...]
-    replicates_max_cq_spread: float | None
+    replicates: Replicates
     sha256: str
 
     def target(self, name: str) -> Target:
@@ -237,10 +252,15 @@ def parse_assay(data: bytes, source: str) -> Assay:
     citations = r.items(doc, "citations", "")
     if not all(isinstance(c, str) and c.strip() for c in citations):
         raise r.fail("citations", "a list of non-empty strings", citations)
-    replicates = r.get(doc, "replicates", "", dict, default={})
+    node = r.get(doc, "replicates", "", dict, default={})
+    minimum = r.get(node, "min_detected", "replicates", int, default=None)
+    if minimum is not None and minimum < 1:
+        raise r.fail("replicates.min_detected", "an integer >= 1", minimum)
+    replicates = Replicates(_number(r, node, "max_cq_spread", "replicates"), minimum,
+                            _number(r, node, "max_tm_spread_c", "replicates"))
     return Assay(r.get(doc, "id", "", str), str(r.get(doc, "version", "", (str, int, float))),
                  r.get(doc, "title", "", str), cast(Literal["qpcr", "dpcr"], kind), tuple(citations),
-                 tuple(targets), tuple(controls), tuple(rows), _number(r, replicates, "max_cq_spread", "replicates"),
+                 tuple(targets), tuple(controls), tuple(rows), replicates,
                  hashlib.sha256(data).hexdigest())
 
 

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chipdx._version import __version__
-from chipdx.interpret.assays import Assay, Control, Cutoff, ResultRow
+from chipdx.interpret.assays import Assay, Control, Cutoff, Replicates, ResultRow
 from chipdx.interpret.results import SampleResult, TargetResult
 
 __all__ = ["RULE_CODES", "Observation", "interpret_observations"]
@@ -51,6 +51,9 @@ RULE_CODES: dict[str, str] = {
     "NO-VALUE": "no concentration reported",
     "PARTITIONS-LOW": "fewer accepted partitions than the assay minimum: invalid",
     "REPLICATE-DISCORDANT": "replicates disagree (call or Cq spread): review",
+    "REPLICATES-K-OF-N": "at least the assay's minimum number of replicates detected: detected",
+    "REPLICATES-BELOW-K": "fewer replicates detected than the assay's minimum: not detected",
+    "REPLICATE-TM-SPREAD": "detected replicates' melt peaks disagree beyond the limit: not detected",
     "CONTROL-FAILED": "a control failed: specimens of the run are invalid",
     "CONTROL-MISSING": "a required control is absent from the run",
     "CONTROL-REVIEW": "a control needs review: specimens held",
@@ -132,7 +135,7 @@ def _call_dpcr(obs: Observation, cutoff: Cutoff) -> _Call:
     return _Call("detected", False, ("ABOVE-LOB", "BELOW-LOD") if low else ("ABOVE-LOB",))
 
 
-def _combine(calls: list[_Call], cqs: list[float], max_spread: float | None) -> _Call:
+def _combine(calls: list[_Call], reps: list[Observation], rule: Replicates) -> _Call:
     """One call per sample and target from its replicates."""
     kinds = {c.call for c in calls}
     reasons = tuple(dict.fromkeys(r for c in calls for r in c.reasons))
@@ -141,9 +144,25 @@ def _combine(calls: list[_Call], cqs: list[float], max_spread: float | None) -> 
         return _Call("invalid", absent, reasons)
     if "review" in kinds:
         return _Call("review", absent, reasons)
-    if len(kinds) > 1 or (max_spread is not None and len(cqs) > 1 and max(cqs) - min(cqs) > max_spread):
+    if rule.min_detected is not None:
+        return _k_of_n(calls, reps, rule, reasons, absent)
+    cqs = [o.cq for o in reps if o.cq is not None]
+    if len(kinds) > 1 or (rule.max_cq_spread is not None and len(cqs) > 1 and max(cqs) - min(cqs) > rule.max_cq_spread):
         return _Call("review", absent, (*reasons, "REPLICATE-DISCORDANT"))
     return _Call(calls[0].call, absent, reasons)
+
+
+def _k_of_n(calls: list[_Call], reps: list[Observation], rule: Replicates, reasons: tuple[str, ...],
+            absent: bool) -> _Call:
+    """BioFire-style replicate rule: at least k detected replicates whose Tm agree."""
+    assert rule.min_detected is not None
+    hits = [o for c, o in zip(calls, reps, strict=True) if c.call == "detected"]
+    tms = [o.tm_c for o in hits if o.tm_c is not None]
+    agree = rule.max_tm_spread_c is None or (len(tms) == len(hits) and (
+        not tms or max(tms) - min(tms) <= rule.max_tm_spread_c))
+    if len(hits) >= rule.min_detected and agree:
+        return _Call("detected", False, (*reasons, "REPLICATES-K-OF-N"))
+    return _Call("not_detected", absent, (*reasons, "REPLICATES-BELOW-K" if agree else "REPLICATE-TM-SPREAD"))
 
 
 def _matches(call: _Call | None, pattern: str) -> bool | None:
@@ -179,8 +198,7 @@ def _samples(observations: Sequence[Observation], assay: Assay) -> list[_Sample]
             if reps:
                 one = [_call_qpcr(o, target.cutoff) if assay.kind == "qpcr" else _call_dpcr(o, target.cutoff)
                        for o in reps]
-                cqs = [o.cq for o in reps if o.cq is not None]
-                calls[target.name] = _combine(one, cqs, assay.replicates_max_cq_spread)
+                calls[target.name] = _combine(one, reps, assay.replicates)
         out.append(_Sample(name, group[0].sample_type, tuple(group), calls))
     return out
 
