@@ -124,3 +124,14 @@ def test_changed_metadata_is_refused(model_copy: Path) -> None:
     with pytest.raises(ValidationError, match="not the locked one"):
         load_model(folder=model_copy)
     assert load_model(folder=model_copy, locked=False).model_id == DEFAULT_MODEL
+
+
+def test_training_tool_refuses_the_holdout(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, str(repo / "tools" / "train_classifier.py"), "--pool",
+                             "../shared/data/ai/qpcr_amplification_pcredux/holdout", "--no-lock", "--out",
+                             str(tmp_path)], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 2 and "holdout is for evaluation only" in result.stderr
