@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test browser bench verify-rdml verify-quantstudio example clean
+.PHONY: demo test browser bench verify-rdml verify-quantstudio train-classifier example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ verify-quantstudio: $(STAMP)
 	test -x .venv-allotropy/bin/python || $(PYTHON) -m venv .venv-allotropy
 	.venv-allotropy/bin/python -m pip install --quiet "allotropy==0.1.150"
 	$(BIN)/python benchmarks/verify_quantstudio_writer.py --allotropy .venv-allotropy/bin/python
+
+# Retrain the locked curve classifier on ../shared/data/ai/.../train_pool (never the holdout);
+# writes src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
+train-classifier: $(TEST_STAMP)
+	$(BIN)/python tools/train_classifier.py
 
 example: $(STAMP)
 	$(BIN)/python tools/make_example_run.py

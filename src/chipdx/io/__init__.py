@@ -10,6 +10,7 @@ ending.
 True
 """
 
+<<<<<<< HEAD
 from chipdx.io import (
     absolute_q,
     biorad_cfx,
@@ -25,7 +26,11 @@ from chipdx.io import (
     rdml,
     roche_lc480,
     rotorgene,
+    tables,
 )
+=======
+from chipdx.io import rdml, tables
+>>>>>>> ai
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES
@@ -50,7 +55,11 @@ __all__ = [
     "rdml",
     "read",
     "register",
+<<<<<<< HEAD
     "roche_lc480",
     "rotorgene",
+=======
+    "tables",
+>>>>>>> ai
     "write",
 ]
