@@ -10,7 +10,6 @@ ending.
 True
 """
 
-<<<<<<< HEAD
 from chipdx.io import (
     absolute_q,
     biorad_cfx,
@@ -28,9 +27,6 @@ from chipdx.io import (
     rotorgene,
     tables,
 )
-=======
-from chipdx.io import rdml, tables
->>>>>>> ai
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES
@@ -55,11 +51,8 @@ __all__ = [
     "rdml",
     "read",
     "register",
-<<<<<<< HEAD
     "roche_lc480",
     "rotorgene",
-=======
     "tables",
->>>>>>> ai
     "write",
 ]
