@@ -91,7 +91,7 @@ def parse_xml(data: bytes, *, source: str) -> etree._Element:
         raise UnsafeInputError(
             source,
             f"line {_line_of(data, match.start())}",
-            "XML without a DTD or entity declarations (RDML needs none)",
+            "XML without a DTD or entity declarations (run files never need one)",
             f"<!{match.group(1).decode()}",
         )
     parser = etree.XMLParser(
