@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-__all__ = ["Cell", "ChipSpec", "Reservoir", "Zone", "default_chip"]
+__all__ = ["Cell", "ChipSpec", "Reservoir", "Zone", "cartridge_chip", "default_chip"]
 
 Cell = tuple[int, int]
 
@@ -126,3 +126,22 @@ def default_chip(columns: int = 16, rows: int = 8) -> ChipSpec:
     return ChipSpec(columns, rows, reservoirs=reservoirs, heaters=heaters,
                     magnet=Zone("magnet", _block(6, 7, mid - 1, mid)),
                     detector=Zone("detector", _block(13, 14, 1, bottom - 1)))
+
+
+#: Extra specimen ports of the cartridge chip, in the order they are used (design choice).
+_SPECIMEN_PORTS: tuple[Cell, ...] = ((7, 7), (10, 7), (0, 5), (15, 0))
+
+
+def cartridge_chip(n_specimens: int, columns: int = 16, rows: int = 8) -> ChipSpec:
+    """The default chip with a positive-control reservoir and up to 5 specimen reservoirs.
+
+    Specimen 1 uses ``sample``; the others ``sample2`` ... on free edge electrodes.
+
+    >>> [r.name for r in cartridge_chip(3).reservoirs][-3:]
+    ['positive', 'sample2', 'sample3']
+    """
+    if not 1 <= n_specimens <= len(_SPECIMEN_PORTS) + 1:
+        raise ValueError(f"the cartridge chip takes 1-{len(_SPECIMEN_PORTS) + 1} specimens, got {n_specimens}")
+    extra = [Reservoir("positive", (0, 2))]
+    extra += [Reservoir(f"sample{k + 2}", _SPECIMEN_PORTS[k]) for k in range(n_specimens - 1)]
+    return default_chip(columns, rows).with_reservoirs(*extra)
