@@ -162,7 +162,7 @@ class _Planner:
     def __init__(self, chip: ChipSpec, reservations: Reservations) -> None:
         self.chip = chip
         self.res = reservations
-        self.window = 3 * (chip.columns + chip.rows)  # frames a route may take before the step waits
+        self.window = 2 * (chip.columns + chip.rows)  # frames a route may take before the step waits
 
     # -- bookkeeping -------------------------------------------------------------------
     def snapshot(self) -> _Snapshot:
@@ -193,6 +193,8 @@ class _Planner:
             raise NoRouteError(f"no route for droplet {droplet!r} from {list(start)} to {what or list(goals[0])}: "
                                "blocked by dead electrodes")
         wanted = set(goals)
+        if park and not any(self.res.parkable([g], t + self.window, skip) for g in goals):
+            return None  # parkability only grows with time: if no goal is free by then, none is sooner
 
         def goal(cell: Cell, when: int) -> bool:
             return cell in wanted and (not park or self.res.parkable([cell], when, skip))
@@ -205,6 +207,23 @@ class _Planner:
         track.cells.extend(path)
         self.res.changed()
         return t + len(path) - 1
+
+    def follow(self, droplet: str, t: int, path: list[Cell]) -> int | None:
+        """Re-use a known path from frame ``t`` if it is still free; returns the arrival frame."""
+        skip = frozenset({droplet})
+        if not path or self.where(droplet, t) != path[0]:
+            return None
+        for k, cell in enumerate(path[1:], start=1):
+            if not self.res.usable(cell) or cell in self.res.blocked(t + k, skip):
+                return None
+        arrival = t + len(path) - 1
+        if not self.res.parkable([path[-1]], arrival, skip):
+            return None
+        track = self.res.tracks[droplet]
+        track.extend_to(t)
+        track.cells.extend(path)
+        self.res.changed()
+        return arrival
 
     def place(self, droplet: str, cell: Cell, t: int) -> None:
         self.res.tracks[droplet] = Track(t, [cell])
@@ -335,6 +354,8 @@ class _Planner:
         else:
             goals = tuple((x, y) for x in range(self.chip.columns) for y in range(self.chip.rows))
         wanted = set(goals)
+        if not any(offsets(c, t + self.window) is not None for c in goals):
+            return None
         start = self.where(step.droplet, t)
         path = find_route(self.res, start, t, goal=lambda c, w: c in wanted and offsets(c, w) is not None,
                           targets=goals if capture else (start,), ignore=skip, max_frames=self.window)
@@ -371,19 +392,22 @@ class _Planner:
         return OpTiming(index, step, t, now + 1)
 
     def _thermocycle(self, index: int, step: Step, t: int) -> OpTiming | None:
+        """Shuttle between the zones; the first cycle's paths are re-used while they stay free."""
         now, reads = t, []
         hot, cool = _frames(step.denature_s), _frames(step.anneal_s)
+        known: dict[str, list[Cell]] = {}
+        track = self.res.tracks[step.droplet]
         for _ in range(step.cycles):
-            arrival = self.route(step.droplet, now, self.zone_cells("denature"), what="denature")
-            if arrival is None:
-                return None
-            arrival = self.route(step.droplet, arrival + hot, self.zone_cells("anneal"), what="anneal")
-            if arrival is None:
-                return None
-            now = arrival + cool
+            for zone, hold in (("denature", hot), ("anneal", cool)):
+                arrival = self.follow(step.droplet, now, known[zone]) if zone in known else None
+                if arrival is None:
+                    arrival = self.route(step.droplet, now, self.zone_cells(zone), what=zone)
+                    if arrival is None:
+                        return None
+                    known[zone] = track.cells[now - track.start:]
+                now = arrival + hold
             reads.append(now)
         return OpTiming(index, step, t, now, tuple(reads))
-
 
 def _setup(chip: ChipSpec, dead: set[Cell], initial: dict[str, Cell], t0: int) -> tuple[Plan, _Planner]:
     reservations = Reservations(chip.columns, chip.rows, dead=set(dead))
