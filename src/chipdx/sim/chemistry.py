@@ -46,6 +46,7 @@ class ExtractionParams:
     elution_temp_gain: float = 0.01  # +1 % elution per °C above 56 °C, capped at 0.95
     carry_fraction: float = 0.02  # residual wash volume / elution volume before drying
     dry_tau_s: float = 60.0
+    carry_log_sd: float = 0.5
     wash_residual: float = 0.02  # fraction of the previous liquid left on the beads per wash
     ethanol_wash_percent: float = 70.0
     guanidinium_lysis_mm: float = 4000.0
@@ -97,9 +98,10 @@ def extract(
         for _ in range(steps):
             k = rng.binomial(k, 1.0 - p.p_bead_loss)
         out[target] = int(rng.binomial(k, p_elution))
-    carry = p.carry_fraction * math.exp(-dry_s / p.dry_tau_s) * elution_ul / pcr_ul
+    spread = math.exp(p.carry_log_sd * float(rng.standard_normal()))  # pellet-to-pellet variation
+    carry = p.carry_fraction * spread * math.exp(-dry_s / p.dry_tau_s) * elution_ul / pcr_ul
     ethanol = p.ethanol_wash_percent * carry
-    guanidinium = p.guanidinium_lysis_mm * p.wash_residual**washes * p.carry_fraction * elution_ul / pcr_ul
+    guanidinium = p.guanidinium_lysis_mm * p.wash_residual**washes * p.carry_fraction * spread * elution_ul / pcr_ul
     factor = 1.0 / ((1.0 + ethanol / p.ic50_ethanol_percent) * (1.0 + guanidinium / p.ic50_guanidinium_mm))
     p_total = p.p_lysis * p_capture * (1 - p.p_bead_loss) ** steps * p_elution
     return ExtractionResult(out, p_total, ethanol, guanidinium, factor)

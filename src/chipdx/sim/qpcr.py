@@ -68,6 +68,7 @@ class SimWell:
     target_id: str
     n0_expected: float
     inhibition: float = 1.0
+    n0: int | None = None  # exact input copies (already sampled, e.g. after extraction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class QpcrDesign:
     melt: bool = False
     efficiency_sd: float = 0.01
     run_id: str = "sim-qpcr"
+    description: str = "simulated qPCR run"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,9 @@ def _copies(
     by_id = {t.id: t for t in design.targets}
     expected = np.array([w.n0_expected for w in design.wells])
     n0 = rng.poisson(expected).astype(np.int64)
+    for i, w in enumerate(design.wells):
+        if w.n0 is not None:
+            n0[i] = w.n0
     base = np.array([by_id[w.target_id].efficiency for w in design.wells])
     inhibition = np.array([w.inhibition for w in design.wells])
     eff = 1.0 + (base - 1.0) * inhibition + design.efficiency_sd * rng.standard_normal(n0.size)
@@ -214,6 +219,6 @@ def _dataset(design: QpcrDesign, plate: PlateFormat, fluorescence: NDArray[np.fl
     cycles = np.arange(1.0, design.n_cycles + 1.0)
     run = Run(design.run_id, plate, reactions, amplification=AmplificationCurves(cycles, np.round(fluorescence, 3)),
               melt=melt, experiment_id="DLOC-Sim", instrument=INSTRUMENT,
-              software=Software("chipdx-sim", __version__), description="simulated qPCR run")
+              software=Software("chipdx-sim", __version__), description=design.description)
     provenance = Provenance(source=design.run_id, format="simulated", simulated=True)
     return Dataset((run,), samples, targets, dyes, provenance)
