@@ -92,7 +92,8 @@ def _timeline(p: Plan, t0: int, state: _State) -> list[tuple[int, int, str, Any]
             for k in np.flatnonzero(np.any(cells[1:] != cells[:-1], axis=1)) + 1:
                 frame = track.start + int(k)
                 if frame > t0:
-                    items.append((frame, 1, "move", (name, tuple(cells[k - 1]), tuple(cells[k]))))
+                    source = (int(cells[k - 1][0]), int(cells[k - 1][1]))
+                    items.append((frame, 1, "move", (name, source, (int(cells[k][0]), int(cells[k][1])))))
     for i, timing in p.timings.items():
         if i in state.done:
             continue
