@@ -115,17 +115,17 @@ def default_chip(columns: int = 16, rows: int = 8) -> ChipSpec:
     reservoirs = (
         Reservoir("sample", (1, 0)), Reservoir("lysis", (4, 0)), Reservoir("wash1", (7, 0)),
         Reservoir("wash2", (10, 0)), Reservoir("elution", (13, 0)), Reservoir("mastermix", (1, bottom)),
-        Reservoir("control", (4, bottom)), Reservoir("waste", (13, bottom), capacity_ul=200.0, volume_ul=0.0),
+        Reservoir("control", (4, bottom)), Reservoir("waste", (columns - 1, bottom), capacity_ul=200.0, volume_ul=0.0),
     )
     mid = rows // 2
     heaters = (
         Zone("extraction", _block(5, 8, mid - 1, mid), 20.0, 70.0),
-        Zone("denature", _block(10, 11, 1, bottom - 1), 20.0, 99.0),
-        Zone("anneal", _block(13, 14, 1, bottom - 1), 20.0, 75.0),
+        Zone("denature", _block(10, 11, 2, bottom - 2), 20.0, 99.0),
+        Zone("anneal", _block(13, 14, 2, bottom - 2), 20.0, 75.0),
     )
     return ChipSpec(columns, rows, reservoirs=reservoirs, heaters=heaters,
                     magnet=Zone("magnet", _block(6, 7, mid - 1, mid)),
-                    detector=Zone("detector", _block(13, 14, 1, bottom - 1)))
+                    detector=Zone("detector", _block(13, 14, 2, bottom - 2)))
 
 
 #: Extra specimen ports of the cartridge chip, in the order they are used (design choice).

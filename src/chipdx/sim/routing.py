@@ -40,6 +40,10 @@ class Track:
     gone: bool = False
     _array: np.ndarray[tuple[int, int], np.dtype[np.int64]] | None = None
 
+    def forget(self) -> None:
+        """Drop the cached array (call after removing cells)."""
+        self._array = None
+
     def array(self) -> np.ndarray[tuple[int, int], np.dtype[np.int64]]:
         """The cells as an ``(n, 2)`` integer array (cached, extended as the track grows)."""
         n = len(self.cells)
@@ -62,6 +66,14 @@ class Track:
         if t < self.end:
             return self.cells[t - self.start]
         return None if self.gone else self.cells[-1]
+
+    def commit(self, t: int, path: list[Cell]) -> None:
+        """Follow ``path`` from frame ``t`` (``path[0]`` is where the droplet is at ``t``)."""
+        self.extend_to(t)
+        if self.end > t:
+            del self.cells[t - self.start:]
+            self.forget()
+        self.cells.extend(path)
 
     def extend_to(self, t: int) -> None:
         """Make the parked position explicit up to frame ``t - 1``."""

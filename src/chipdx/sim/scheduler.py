@@ -81,17 +81,18 @@ def dependencies(steps: tuple[Step, ...]) -> list[set[int]]:
 
 
 def _just_in_time(steps: tuple[Step, ...], deps: list[set[int]]) -> None:
-    """A droplet dispensed for a merge is drawn only once its partner exists (keeps the grid free)."""
-    made_by = {d: i for i, step in enumerate(steps) for d in step.creates()}
+    """A droplet dispensed straight into a merge is drawn only once its partner is ready
+    (keeps the grid and the reservoir ports free)."""
+    last: dict[str, int] = {}
     for i, step in enumerate(steps):
-        if step.op is not Op.MERGE:
-            continue
-        for mine, other in (step.droplets, step.droplets[::-1]):
-            source = made_by.get(mine)
-            partner = made_by.get(other)
-            if (source is not None and partner is not None and steps[source].op is Op.DISPENSE and partner < i
-                    and source not in _ancestors(partner, deps)):
-                deps[source].add(partner)
+        if step.op is Op.MERGE:
+            for mine, other in (step.droplets, step.droplets[::-1]):
+                source, partner = last.get(mine), last.get(other)
+                if (source is not None and partner is not None and steps[source].op is Op.DISPENSE
+                        and source not in _ancestors(partner, deps) and partner not in _ancestors(source, deps)):
+                    deps[source].add(partner)
+        for d in (*step.uses(), *step.creates()):
+            last[d] = i
 
 
 def _ancestors(i: int, deps: list[set[int]]) -> set[int]:
@@ -174,7 +175,9 @@ class _Planner:
                 del self.res.tracks[name]
             else:
                 track = self.res.tracks[name]
-                del track.cells[snap[name][0]:]
+                if len(track.cells) != snap[name][0]:
+                    del track.cells[snap[name][0]:]
+                    track.forget()
                 track.gone = snap[name][1]
         self.res.changed()
 
@@ -203,8 +206,7 @@ class _Planner:
         if path is None:
             return None
         track = self.res.tracks[droplet]
-        track.extend_to(t)
-        track.cells.extend(path)
+        track.commit(t, path)
         self.res.changed()
         return t + len(path) - 1
 
@@ -220,8 +222,7 @@ class _Planner:
         if not self.res.parkable([path[-1]], arrival, skip):
             return None
         track = self.res.tracks[droplet]
-        track.extend_to(t)
-        track.cells.extend(path)
+        track.commit(t, path)
         self.res.changed()
         return arrival
 
@@ -251,15 +252,18 @@ class _Planner:
         special |= {r.port for r in self.chip.reservoirs}
         storage = tuple(c for x in range(self.chip.columns) for y in range(self.chip.rows)
                         if (c := (x, y)) not in special and abs(x - focus[0]) + abs(y - focus[1]) >= 4)
+        plain = self.run(index, step, t)
+        if plain is not None:
+            return plain
         idle = [n for n, tr in self.res.tracks.items() if tr.at(t) is not None and n not in step.uses()]
         idle.sort(key=lambda n: abs(self.where(n, t)[0] - focus[0]) + abs(self.where(n, t)[1] - focus[1]))
-        for name in idle[:6]:
+        for name in idle:
             snap = self.snapshot()
             try:
                 arrival = self.route(name, t, storage)
             except NoRouteError:
                 arrival = None
-            timing = None if arrival is None else self.run(index, step, t)
+            timing = None if arrival is None else (self.run(index, step, t) or self.run(index, step, arrival + 1))
             if timing is not None:
                 return timing
             self.restore(snap)
@@ -363,8 +367,7 @@ class _Planner:
             return None
         arrival = t + len(path) - 1
         track = self.res.tracks[step.droplet]
-        track.extend_to(t)
-        track.cells.extend(path)
+        track.commit(t, path)
         cells = offsets(path[-1], arrival)
         assert cells is not None
         done = arrival + hold + _SPLIT_FRAMES
@@ -463,7 +466,7 @@ def plan(
             resources.take(steps[i], timing.end)
             started.append(i)
         pending = [i for i in pending if i not in started]
-        running = [e for e in ends.values() if e > t]
+        running = [e for e in (*ends.values(), planner.res.horizon() - 1) if e > t]
         if pending and not started and not running:
             timing = next((x for i in sorted(pending) if all(ends.get(j, math.inf) <= t for j in deps[i])
                            and (x := _attempt(planner, i, steps[i], t, unjam=True))), None)
