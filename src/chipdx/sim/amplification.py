@@ -27,7 +27,7 @@ PLATEAU_COPIES = 1.0e12
 def efficiency_to_probability(efficiency: NDArray[np.float64] | float) -> NDArray[np.float64]:
     """Per-molecule copy probability ``v`` for an amplification factor (2.0 = 100 %).
 
-    >>> float(efficiency_to_probability(1.9))
+    >>> round(float(efficiency_to_probability(1.9)), 6)
     0.9
     """
     return np.clip(np.asarray(efficiency, dtype=np.float64) - 1.0, 0.0, 1.0)

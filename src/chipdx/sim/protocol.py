@@ -34,7 +34,7 @@ import yaml
 from chipdx.errors import FormatError, quote
 from chipdx.sim.chip import Cell, ChipSpec
 
-__all__ = ["Op", "Protocol", "ProtocolError", "Step", "load_protocol", "parse_protocol", "validate"]
+__all__ = ["Op", "Program", "Protocol", "ProtocolError", "Step", "load_protocol", "parse_protocol", "validate"]
 
 
 class ProtocolError(FormatError):
@@ -129,6 +129,8 @@ def _fail(source: str, place: str, expected: str, found: object) -> ProtocolErro
 
 def _convert(name: str, value: Any, source: str, place: str) -> Any:
     """Check and convert one YAML value to the type of the :class:`Step` field."""
+    if name == "into" and isinstance(value, str) and value:
+        return (value,)
     if name in ("droplets", "into"):
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
             raise _fail(source, f"{place}: {name}", "a list of two droplet names", value)
@@ -160,17 +162,21 @@ def _step(item: Any, number: int, source: str) -> Step:
     try:
         op = Op(name)
     except ValueError:
-        raise _fail(source, place, f"an operation ({', '.join(o.value for o in Op)})", name) from None
+        raise _fail(source, place, f"an operation ({', '.join(o.value for o in Op)})", quote(name)) from None
     place = f"step {number} ({op.value})"
     if not isinstance(args, dict):
         raise _fail(source, place, "a mapping of arguments", args)
     unknown = sorted(set(args) - _FIELDS)
     if unknown:
-        raise _fail(source, place, "known arguments", unknown[0])
+        raise _fail(source, place, "known arguments", quote(unknown[0]))
     missing = [k for k in _REQUIRED[op] if k not in args]
     if missing:
         raise _fail(source, place, f"argument {missing[0]!r}", "nothing")
     values = {k: _convert(k, v, source, place) for k, v in args.items()}
+    arity = {Op.MERGE: 1, Op.SPLIT: 2}.get(op)
+    if arity is not None and len(values["into"]) != arity:
+        raise _fail(source, f"{place}: into", "one droplet name" if arity == 1 else "a list of two droplet names",
+                    quote(args["into"]))
     return Step(op, **values)
 
 
@@ -206,7 +212,7 @@ def _check_step(step: Step, chip: ChipSpec, place: str, source: str) -> None:
     """Static checks of one step against the chip: reservoirs, zones, cells, ranges."""
     if step.op in (Op.DISPENSE,) and step.reservoir not in {r.name for r in chip.reservoirs}:
         names = ", ".join(r.name for r in chip.reservoirs)
-        raise _fail(source, f"{place}: reservoir", f"a reservoir of the chip ({names})", step.reservoir)
+        raise _fail(source, f"{place}: reservoir", f"a reservoir of the chip ({names})", quote(step.reservoir))
     if step.op is Op.MOVE:
         if isinstance(step.to, tuple) and not chip.inside(step.to):
             raise _fail(source, f"{place}: to", f"an electrode inside {chip.columns} x {chip.rows}", list(step.to))
@@ -214,13 +220,13 @@ def _check_step(step: Step, chip: ChipSpec, place: str, source: str) -> None:
             try:
                 chip.zone(step.to)
             except KeyError:
-                raise _fail(source, f"{place}: to", "magnet, detector or a heater zone", step.to) from None
+                raise _fail(source, f"{place}: to", "magnet, detector or a heater zone", quote(step.to)) from None
     if step.op is Op.HEAT:
         try:
             zone = chip.heater(step.zone)
         except KeyError:
             names = ", ".join(z.name for z in chip.heaters)
-            raise _fail(source, f"{place}: zone", f"a heater zone ({names})", step.zone) from None
+            raise _fail(source, f"{place}: zone", f"a heater zone ({names})", quote(step.zone)) from None
         assert step.temperature_c is not None
         if not zone.min_c <= step.temperature_c <= zone.max_c:
             raise _fail(source, f"{place}: temperature_c", f"{zone.min_c:g}-{zone.max_c:g} °C in zone {zone.name}",
@@ -257,11 +263,11 @@ def validate(protocol: Protocol, chip: ChipSpec, *, source: str = "<protocol>") 
                 state = "was used up earlier" if name in ever else "does not exist yet"
                 raise _fail(source, place, f"droplet {name!r} to exist", state)
         if step.op is Op.MERGE and step.droplets[0] == step.droplets[1]:
-            raise _fail(source, place, "two different droplets", step.droplets[0])
+            raise _fail(source, place, "two different droplets", quote(step.droplets[0]))
         alive -= set(step.consumes())
         for name in step.creates():
             if name in ever:
-                raise _fail(source, place, "a new droplet name", name)
+                raise _fail(source, place, "a new droplet name", quote(name))
             alive.add(name)
             ever.add(name)
         if step.op is Op.DISPENSE:

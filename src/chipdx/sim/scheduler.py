@@ -20,7 +20,7 @@ from chipdx.sim.chip import Cell, ChipSpec
 from chipdx.sim.protocol import Op, Protocol, Step
 from chipdx.sim.routing import Reservations, Track, find_route
 
-__all__ = ["FRAME_S", "NoRouteError", "OpTiming", "Plan", "plan", "plan_sequential"]
+__all__ = ["FRAME_S", "NoRouteError", "OpTiming", "Plan", "dependencies", "plan", "plan_sequential"]
 
 #: Seconds per actuation frame. [assumption] DropBot counts a move done after >= 0.3 s of
 #: steady capacitance (dropbot.py move.py); frames at <= 40 Hz sensing.
