@@ -250,6 +250,8 @@ class _Planner:
         focus = self.chip.reservoir(step.reservoir).port if dispense else self.where(step.uses()[0], t)
         special = {c for z in (*self.chip.heaters, self.chip.magnet, self.chip.detector) for c in z.cells}
         special |= {r.port for r in self.chip.reservoirs}
+        if isinstance(step.to, tuple):  # keep the step's own target clear
+            special |= {(step.to[0] + dx, step.to[1] + dy) for dx in (-2, -1, 0, 1, 2) for dy in (-2, -1, 0, 1, 2)}
         storage = tuple(c for x in range(self.chip.columns) for y in range(self.chip.rows)
                         if (c := (x, y)) not in special and abs(x - focus[0]) + abs(y - focus[1]) >= 4)
         plain = self.run(index, step, t)
@@ -257,17 +259,34 @@ class _Planner:
             return plain
         idle = [n for n, tr in self.res.tracks.items() if tr.at(t) is not None and n not in step.uses()]
         idle.sort(key=lambda n: abs(self.where(n, t)[0] - focus[0]) + abs(self.where(n, t)[1] - focus[1]))
-        for name in idle:
+        groups: list[tuple[str, ...]] = [(n,) for n in idle]
+        groups += [(a, b) for i, a in enumerate(idle[:4]) for b in idle[i + 1:4]]
+        groups.append(tuple(idle))  # last resort: clear every idle droplet out to storage
+        for group in groups:
             snap = self.snapshot()
-            try:
-                arrival = self.route(name, t, storage)
-            except NoRouteError:
-                arrival = None
-            timing = None if arrival is None else (self.run(index, step, t) or self.run(index, step, arrival + 1))
+            timing = self._relocate_then_run(group, storage, index, step, t)
             if timing is not None:
                 return timing
             self.restore(snap)
         return None
+
+    def _relocate_then_run(self, names: tuple[str, ...], storage: tuple[Cell, ...], index: int, step: Step,
+                           t: int) -> OpTiming | None:
+        """Send ``names`` to storage electrodes one after another, then try ``step``."""
+        last = t
+        for name in names:
+            here = self.where(name, t)
+            away = tuple(c for c in storage if max(abs(c[0] - here[0]), abs(c[1] - here[1])) >= 2)
+            try:
+                arrival = self.route(name, t, away)
+            except NoRouteError:
+                arrival = None
+            if arrival is None:
+                if len(names) <= 2:
+                    return None
+                continue
+            last = max(last, arrival)
+        return self.run(index, step, t) or self.run(index, step, last + 1)
 
     # -- operations --------------------------------------------------------------------
     def run(self, index: int, step: Step, t: int) -> OpTiming | None:
