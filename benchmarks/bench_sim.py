@@ -108,7 +108,7 @@ def dpcr_validity(wells: int) -> None:
         n = int(sim.valid.sum())
         p = -math.expm1(-lam)
         sd = math.sqrt(n * p * (1 - p))
-        z_true.append(((sim.copies[sim.valid, 0] > 0).sum() - n * p) / sd)
+        z_true.append(((sim.loaded[sim.valid, 0]).sum() - n * p) / sd)
         z_call.append(((sim.calls[sim.valid, 0] == 1).sum() - n * p) / sd)
     for label, z in (("true loading", z_true), ("instrument calls (with rain)", z_call)):
         z = np.asarray(z)

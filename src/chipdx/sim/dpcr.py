@@ -1,7 +1,8 @@
 """Simulated digital PCR: partitioning, Poisson loading, end-point amplitudes with rain.
 
 Per partition: volume ``v ~ V (1 + CV z)`` (CV 3 % [assumption], labchip_hardware.md §2.4),
-copies ``k ~ Poisson(lambda v / V)`` per target; a partition with ``k >= 1`` amplifies. Most
+copies ``k ~ Poisson(lambda v / V)`` per target; a partition with ``k >= 1`` amplifies (the
+indicator is drawn directly with probability ``1 - exp(-lambda v / V)``). Most
 positives reach the positive level; a fraction start late (delayed amplification from
 damaged template or partial inhibition) and are read before they finish, which gives
 "rain" between the clusters (Jacobs et al., BMC Bioinformatics 2014, 15:283 simulate about
@@ -114,18 +115,18 @@ class DpcrTruth:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PartitionSim:
-    """Partitions of one well: amplitudes and calls ``(n, targets)``, true copies and validity."""
+    """Partitions of one well: amplitudes and calls ``(n, targets)``, true loading and validity."""
 
     amplitudes: NDArray[np.float32]
     calls: NDArray[np.int8]
-    copies: NDArray[np.int32]
+    loaded: NDArray[np.bool_]
     valid: NDArray[np.bool_]
 
 
-def _levels(positive: NDArray[np.bool_], rng: np.random.Generator, profile: DpcrProfile) -> NDArray[np.float64]:
+def _levels(positive: NDArray[np.bool_], rng: np.random.Generator, profile: DpcrProfile) -> NDArray[np.float32]:
     """Fraction (0–1) of the positive level reached at the end point; rain for late starters."""
-    reached = positive.astype(np.float64)
-    late = positive & (rng.random(positive.shape) < profile.rain_fraction)
+    reached = positive.astype(np.float32)
+    late = positive & (rng.random(positive.shape, dtype=np.float32) < profile.rain_fraction)
     if late.any():
         delay = rng.exponential(6.0, int(late.sum()))
         reached[late] = 1.0 / (1.0 + np.exp((delay - 6.0) / 1.5))
@@ -143,22 +144,23 @@ def simulate_partitions(
     invalid partitions.
     """
     p = profile
-    volume = np.clip(1.0 + p.volume_cv * rng.standard_normal(n), 0.05, None)
-    copies = rng.poisson(np.outer(volume, lambdas)).astype(np.int32)
-    reached = _levels(copies > 0, rng, p)
+    f32 = np.float32
+    volume = np.clip(1.0 + p.volume_cv * rng.standard_normal(n, dtype=f32), 0.05, None)
+    # P(k >= 1) for k ~ Poisson(lambda v / V): the loaded indicator, drawn directly (same law, faster)
+    loaded = rng.random((n, lambdas.size), dtype=f32) < -np.expm1(-np.outer(volume, lambdas.astype(f32)))
+    reached = _levels(loaded, rng, p)
     dye_idx = [channel_index(d) for d in dyes]
-    mix = CROSSTALK[np.ix_(dye_idx, dye_idx)]  # (dyes, read channels)
-    gain = 1.0 + p.gain_cv * rng.standard_normal((n, 1))
-    dye_signal = p.negative_level + (p.positive_level - p.negative_level) * reached
-    excess = (dye_signal - p.negative_level) @ mix + p.negative_level
-    amplitudes = excess * gain + p.read_noise * rng.standard_normal(excess.shape)
+    mix = CROSSTALK[np.ix_(dye_idx, dye_idx)].astype(f32)  # (dyes, read channels)
+    gain = 1.0 + f32(p.gain_cv) * rng.standard_normal((n, 1), dtype=f32)
+    excess = (f32(p.positive_level - p.negative_level) * reached) @ mix + f32(p.negative_level)
+    amplitudes = excess * gain + f32(p.read_noise) * rng.standard_normal(excess.shape, dtype=f32)
     valid = rng.random(n) >= p.invalid_fraction
     n_bad = int((~valid).sum())
     amplitudes[~valid] = rng.uniform(0.0, p.negative_level * 0.6, (n_bad, len(dyes)))
     threshold = (p.negative_level + p.positive_level) / 2.0
     calls = np.where(amplitudes > threshold, PartitionCall.POSITIVE, PartitionCall.NEGATIVE).astype(np.int8)
     calls[~valid] = PartitionCall.EXCLUDED
-    return PartitionSim(amplitudes.astype(np.float32), calls, copies, valid)
+    return PartitionSim(amplitudes.astype(np.float32), calls, loaded, valid)
 
 
 _LEVELS = (4.0, 2.0, 1.0, 0.5, 0.25, 0.1, 0.05, 0.02, 0.01, 0.005, 0.001, 0.0)
@@ -196,7 +198,7 @@ def simulate_dpcr(design: DpcrDesign, *, rng: np.random.Generator) -> tuple[Data
         for i, (target, dye) in enumerate(design.targets):
             truth.append(DpcrTruth(well.label, target, CHANNELS[channel_index(dye)], float(lambdas[i]),
                                    float(lambdas[i] / p.volume_nl * 1000.0), spec.sample_id, n,
-                                   int(sim.valid.sum()), int((sim.copies[sim.valid, i] > 0).sum())))
+                                   int(sim.valid.sum()), int(sim.loaded[sim.valid, i].sum())))
     samples = {w.sample_id: Sample(w.sample_id, w.sample_type) for w in design.wells}
     targets = tuple(Target(t, d) for t, d in design.targets)
     dye_records = tuple(Dye(d, DyeChemistry.HYDROLYSIS_PROBE) for d in dict.fromkeys(dyes))
