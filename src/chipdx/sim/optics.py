@@ -66,10 +66,11 @@ class OpticsParams:
     background_cv: float = 0.10
     amplitude: float = 6000.0
     gain_cv: float = 0.05
-    read_noise: float = 6.0
-    shot_noise: float = 0.25
-    drift_sd_per_cycle: float = 0.0015
-    bleach_per_read: float = 0.002
+    read_noise: float = 1.5
+    shot_noise: float = 0.005
+    drift_per_cycle: float = 0.004
+    drift_sd_per_cycle: float = 0.005
+    bleach_per_read: float = 0.0005
     spike_probability: float = 0.0008
     spike_size: float = 0.15
     step_probability: float = 0.004
@@ -96,7 +97,8 @@ def read_channels(
     background = p.background * (1.0 + p.background_cv * rng.standard_normal((n, n_dyes, 1)))
     gain = p.amplitude * (1.0 + p.gain_cv * rng.standard_normal((n, n_dyes, 1)))
     reads = np.arange(n_reads, dtype=np.float64)
-    drift = 1.0 + p.drift_sd_per_cycle * rng.standard_normal((n, n_dyes, 1)) * reads
+    rate = p.drift_per_cycle + p.drift_sd_per_cycle * rng.standard_normal((n, n_dyes, 1))
+    drift = 1.0 + rate * reads
     bleach = np.exp(-p.bleach_per_read * reads)
     dye = (background * drift + gain * dye_signal) * bleach * present[..., None]
     raw = np.einsum("ndr,dc->ncr", dye, CROSSTALK)

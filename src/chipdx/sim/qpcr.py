@@ -83,6 +83,7 @@ class QpcrDesign:
     n_cycles: int = 40
     melt: bool = False
     efficiency_sd: float = 0.01
+    plateau_log10: tuple[float, float] = (11.4, 12.2)  # per-reaction Michaelis–Menten K [assumption]
     run_id: str = "sim-qpcr"
     description: str = "simulated qPCR run"
 
@@ -132,12 +133,12 @@ def default_design(
     *, rng: np.random.Generator, chemistry: Chemistry = "probe", plate_size: int = 96, n_cycles: int = 40,
     melt: bool = False,
 ) -> QpcrDesign:
-    """The default plate: two targets (FAM, HEX), 7-level 10-fold standards in triplicate,
-    unknowns and NTCs, on a 96- or 384-well plate."""
+    """The default plate: two targets (FAM, HEX; efficiencies drawn from 1.80-1.98), 7-level
+    10-fold standards in triplicate, unknowns and NTCs, on a 96- or 384-well plate."""
     rows, columns = (8, 12) if plate_size == 96 else (16, 24)
-    targets = (SimTarget("TGT1", "FAM", 1.95, 84.0), SimTarget("TGT2", "HEX", 1.90, 81.5))
-    if chemistry == "dye":
-        targets = (SimTarget("TGT1", "SYBR", 1.95, 84.0), SimTarget("TGT2", "SYBR", 1.90, 81.5))
+    e1, e2 = (round(float(e), 3) for e in rng.uniform(1.80, 1.98, 2))  # assay efficiencies [assumption]
+    dyes = ("SYBR", "SYBR") if chemistry == "dye" else ("FAM", "HEX")
+    targets = (SimTarget("TGT1", dyes[0], e1, 84.0), SimTarget("TGT2", dyes[1], e2, 81.5))
     wells = _layout(PlateFormat(rows, columns), targets, chemistry, rng)
     return QpcrDesign(rows, columns, targets, wells, chemistry, n_cycles, melt or chemistry == "dye")
 
@@ -169,7 +170,9 @@ def _copies(
     inhibition = np.array([w.inhibition for w in design.wells])
     eff = 1.0 + (base - 1.0) * inhibition + design.efficiency_sd * rng.standard_normal(n0.size)
     eff = np.clip(eff, 1.0, 2.0)
-    return n0, eff, amplify(n0, eff, design.n_cycles, rng=rng)
+    lo, hi = design.plateau_log10
+    plateau = 10.0 ** rng.uniform(lo, hi, n0.size)
+    return n0, eff, amplify(n0, eff, design.n_cycles, rng=rng, plateau=plateau)
 
 
 def simulate_qpcr(
