@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit bench verify-rdml example clean
+.PHONY: demo test lint typecheck unit bench verify-rdml verify-sim example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ verify-rdml: $(STAMP)
 	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython
 	.venv-rdmlpython/bin/python -m pip install --quiet "numpy<2" "scipy<1.14" "matplotlib<3.10" rdmlpython==1.7.2
 	$(BIN)/python benchmarks/verify_rdml.py --rdmlpython .venv-rdmlpython/bin/python
+
+# Simulated RDML checked with the 1.3 XSD and rdmlpython 1.7.2 LinRegPCR (same environment as verify-rdml).
+verify-sim: $(STAMP)
+	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython
+	.venv-rdmlpython/bin/python -m pip install --quiet "numpy<2" "scipy<1.14" "matplotlib<3.10" rdmlpython==1.7.2
+	$(BIN)/python benchmarks/verify_sim.py --rdmlpython .venv-rdmlpython/bin/python
 
 example: $(STAMP)
 	$(BIN)/python tools/make_example_run.py
