@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 
 from chipdx.errors import ChipdxError
 from chipdx.sim.chip import Cell, ChipSpec
+from chipdx.sim.dag import FRAME_S, Resources, dependencies, frames, priorities
 from chipdx.sim.protocol import Op, Protocol, Step
 from chipdx.sim.routing import Reservations, Track, find_route
 
 __all__ = ["FRAME_S", "NoRouteError", "OpTiming", "Plan", "dependencies", "plan", "plan_sequential"]
 
-#: Seconds per actuation frame. [assumption] DropBot counts a move done after >= 0.3 s of
-#: steady capacitance (dropbot.py move.py); frames at <= 40 Hz sensing.
-FRAME_S = 0.5
 _DISPENSE_FRAMES = 4
 _SPLIT_FRAMES = 2
 _MERGE_FRAMES = 1
@@ -56,101 +54,6 @@ class Plan:
     def makespan(self) -> int:
         """Frames until the last step ends."""
         return max((t.end for t in self.timings.values()), default=0)
-
-
-def _frames(seconds: float) -> int:
-    return max(1, math.ceil(seconds / FRAME_S - 1e-9))
-
-
-def dependencies(steps: tuple[Step, ...]) -> list[set[int]]:
-    """For each step, the earlier steps it must wait for (same droplets, the magnet)."""
-    last: dict[str, int] = {}
-    magnet = -1
-    deps: list[set[int]] = []
-    for i, step in enumerate(steps):
-        mine = {last[d] for d in step.uses() if d in last}
-        if step.op in (Op.CAPTURE, Op.RELEASE):
-            if magnet >= 0:
-                mine.add(magnet)
-            magnet = i
-        deps.append(mine)
-        for d in (*step.uses(), *step.creates()):
-            last[d] = i
-    _just_in_time(steps, deps)
-    return deps
-
-
-def _just_in_time(steps: tuple[Step, ...], deps: list[set[int]]) -> None:
-    """A droplet dispensed straight into a merge is drawn only once its partner is ready
-    (keeps the grid and the reservoir ports free)."""
-    last: dict[str, int] = {}
-    for i, step in enumerate(steps):
-        if step.op is Op.MERGE:
-            for mine, other in (step.droplets, step.droplets[::-1]):
-                source, partner = last.get(mine), last.get(other)
-                if (source is not None and partner is not None and steps[source].op is Op.DISPENSE
-                        and source not in _ancestors(partner, deps) and partner not in _ancestors(source, deps)):
-                    deps[source].add(partner)
-        for d in (*step.uses(), *step.creates()):
-            last[d] = i
-
-
-def _ancestors(i: int, deps: list[set[int]]) -> set[int]:
-    seen: set[int] = set()
-    stack = [i]
-    while stack:
-        for j in deps[stack.pop()]:
-            if j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return seen
-
-
-def _estimate(step: Step) -> int:
-    """Rough frames of a step, for the longest-chain priority."""
-    return {Op.HEAT: _frames(step.seconds), Op.THERMOCYCLE: step.cycles * _frames(step.denature_s + step.anneal_s),
-            Op.CAPTURE: _frames(step.seconds), Op.MIX: 4 * max(step.cycles, 1)}.get(step.op, 4)
-
-
-def _priorities(steps: tuple[Step, ...], deps: list[set[int]]) -> list[int]:
-    rank = [_estimate(s) for s in steps]
-    for i in range(len(steps) - 1, -1, -1):
-        for j in deps[i]:
-            rank[j] = max(rank[j], _estimate(steps[j]) + rank[i])
-    return rank
-
-
-@dataclass(slots=True)
-class _Resources:
-    """The magnet and the heater setpoints in use (steps may share a heater at the same setpoint)."""
-
-    magnet_until: int = -1
-    heaters: dict[str, tuple[float, int]] = field(default_factory=dict)
-
-    def free(self, step: Step, t: int) -> bool:
-        if step.op in (Op.CAPTURE, Op.RELEASE) and self.magnet_until > t:
-            return False
-        for zone, temp in _heater_needs(step).items():
-            entry = self.heaters.get(zone)
-            if entry is not None and entry[1] > t and entry[0] != temp:
-                return False
-        return True
-
-    def take(self, step: Step, end: int) -> None:
-        if step.op in (Op.CAPTURE, Op.RELEASE):
-            self.magnet_until = end
-        for zone, temp in _heater_needs(step).items():
-            entry = self.heaters.get(zone)
-            until = end if entry is None or entry[0] != temp else max(end, entry[1])
-            self.heaters[zone] = (temp, until)
-
-
-def _heater_needs(step: Step) -> dict[str, float]:
-    if step.op is Op.HEAT and step.temperature_c is not None:
-        return {step.zone: step.temperature_c}
-    if step.op is Op.THERMOCYCLE:
-        return {"denature": step.denature_c, "anneal": step.anneal_c}
-    return {}
 
 
 _Snapshot = dict[str, tuple[int, bool]]
@@ -320,7 +223,7 @@ class _Planner:
         if op is Op.THERMOCYCLE:
             return self._thermocycle(index, step, t)
         if op is Op.RELEASE:
-            return OpTiming(index, step, t, t + _frames(step.seconds))
+            return OpTiming(index, step, t, t + frames(step.seconds))
         goals, hold, what = self._target(step)
         arrival = self.route(step.droplet, t, goals, park=op is not Op.DISCARD, what=what)
         if arrival is None:
@@ -334,9 +237,9 @@ class _Planner:
         if step.op is Op.DISCARD:
             return (self.chip.reservoir("waste").port,), 0, "waste"
         if step.op is Op.HEAT:
-            return self.zone_cells(step.zone), _frames(step.seconds), step.zone
+            return self.zone_cells(step.zone), frames(step.seconds), step.zone
         if step.op is Op.DETECT:
-            return self.zone_cells("detector"), _frames(max(step.seconds, FRAME_S)), "detector"
+            return self.zone_cells("detector"), frames(max(step.seconds, FRAME_S)), "detector"
         if isinstance(step.to, str):
             return self.zone_cells(step.to), 1, step.to
         assert step.to is not None
@@ -361,7 +264,7 @@ class _Planner:
         """Split (halves two electrodes apart) or magnet capture (supernatant pulled two electrodes off)."""
         capture = step.op is Op.CAPTURE
         skip = frozenset({step.droplet})
-        hold = _frames(step.seconds) if capture else 0
+        hold = frames(step.seconds) if capture else 0
 
         def offsets(cell: Cell, when: int) -> tuple[Cell, Cell] | None:
             for dx, dy in (*_DIRECTIONS, (-1, 0), (0, -1)) if capture else _DIRECTIONS:
@@ -416,7 +319,7 @@ class _Planner:
     def _thermocycle(self, index: int, step: Step, t: int) -> OpTiming | None:
         """Shuttle between the zones; the first cycle's paths are re-used while they stay free."""
         now, reads = t, []
-        hot, cool = _frames(step.denature_s), _frames(step.anneal_s)
+        hot, cool = frames(step.denature_s), frames(step.anneal_s)
         known: dict[str, list[Cell]] = {}
         track = self.res.tracks[step.droplet]
         for _ in range(step.cycles):
@@ -461,17 +364,20 @@ def plan(
     steps = protocol.steps
     finished = set(done or ())
     deps = dependencies(steps)
-    rank = _priorities(steps, deps)
+    rank = priorities(steps, deps)
     result, planner = _setup(chip, dead or set(), initial or {}, t0)
-    resources = _Resources()
+    resources = Resources()
     pending = sorted((i for i in range(len(steps)) if i not in finished), key=lambda i: (-rank[i], i))
     ends: dict[int, int] = dict.fromkeys(finished, t0)
     cap = max(3, chip.columns * chip.rows // 14)
     retry: dict[int, tuple[int, int]] = {}  # step -> (failures, next frame to try): back off when blocked
     t = t0
+
+    def ends_ok(i: int) -> bool:
+        return all(ends.get(j, math.inf) <= t for j in deps[i])
+
     while pending:
-        ready = [i for i in pending if all(ends.get(j, math.inf) <= t for j in deps[i])
-                 and resources.free(steps[i], t) and retry.get(i, (0, t))[1] <= t]
+        ready = [i for i in pending if ends_ok(i) and resources.free(steps[i], t) and retry.get(i, (0, t))[1] <= t]
         started = []
         for i in ready:
             if steps[i].op is Op.DISPENSE and planner.live(t) >= cap:
@@ -487,11 +393,7 @@ def plan(
         pending = [i for i in pending if i not in started]
         running = [e for e in (*ends.values(), planner.res.horizon() - 1) if e > t]
         if pending and not started and not running:
-            timing = next((x for i in sorted(pending) if all(ends.get(j, math.inf) <= t for j in deps[i])
-                           and (x := _attempt(planner, i, steps[i], t, unjam=True))), None)
-            if timing is None:
-                i = min(pending)
-                raise NoRouteError(f"{_describe(steps[i], i)}: no free route; droplets block each other")
+            timing = _break_deadlock(planner, steps, pending, [i for i in pending if ends_ok(i)], t)
             result.timings[timing.index], ends[timing.index] = timing, timing.end
             resources.take(timing.step, timing.end)
             pending.remove(timing.index)
@@ -499,6 +401,17 @@ def plan(
         waits = [retry[i][1] for i in pending if i in retry and retry[i][1] > t]
         t = min(running + waits, default=t)
     return result
+
+
+def _break_deadlock(planner: _Planner, steps: tuple[Step, ...], pending: list[int], ready: list[int],
+                    t: int) -> OpTiming:
+    """Nothing runs and nothing starts: move idle droplets aside for the first step that then fits."""
+    for i in sorted(ready):
+        timing = _attempt(planner, i, steps[i], t, unjam=True)
+        if timing is not None:
+            return timing
+    i = min(pending)
+    raise NoRouteError(f"{_describe(steps[i], i)}: no free route; droplets block each other")
 
 
 def _attempt(planner: _Planner, index: int, step: Step, t: int, *, unjam: bool) -> OpTiming | None:
