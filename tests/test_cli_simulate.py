@@ -87,3 +87,19 @@ def test_dpcr_plate_reads_back_with_truth(tmp_path: Path) -> None:
         valid = calls[:, column] != 3
         fraction = (calls[valid, column] == 1).mean()
         assert abs(fraction - (1 - __import__("math").exp(-first[target]))) < 0.03
+
+
+def test_cartridge_bytes_do_not_depend_on_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        folder = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-m", "chipdx.cli", "simulate", "cartridge", "--out", str(folder),
+                        "--seed", "8", "--specimens", "1", "--cycles", "20", "--dead-electrodes", "2"],
+                       check=True, env=env, capture_output=True)
+        outputs.append([(folder / f).read_bytes() for f in ("cartridge.rdml", "truth.csv", "run_log.jsonl")])
+    assert outputs[0] == outputs[1]
