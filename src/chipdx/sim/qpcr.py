@@ -83,7 +83,7 @@ class QpcrDesign:
     n_cycles: int = 40
     melt: bool = False
     efficiency_sd: float = 0.01
-    plateau_log10: tuple[float, float] = (11.4, 12.2)  # per-reaction Michaelis–Menten K [assumption]
+    plateau_log10: tuple[float, float] = (11.6, 12.4)  # per-reaction Michaelis–Menten K [assumption]
     run_id: str = "sim-qpcr"
     description: str = "simulated qPCR run"
 
