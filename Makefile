@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test browser bench verify-rdml verify-quantstudio train-classifier example clean
+.PHONY: demo test browser bench verify-rdml verify-quantstudio verify-sim train-classifier example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ verify-quantstudio: $(STAMP)
 # writes src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
 train-classifier: $(TEST_STAMP)
 	$(BIN)/python tools/train_classifier.py
+# Simulated RDML checked with the 1.3 XSD and rdmlpython 1.7.2 LinRegPCR (same environment as verify-rdml).
+verify-sim: $(STAMP)
+	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython
+	.venv-rdmlpython/bin/python -m pip install --quiet "numpy<2" "scipy<1.14" "matplotlib<3.10" rdmlpython==1.7.2
+	$(BIN)/python benchmarks/verify_sim.py --rdmlpython .venv-rdmlpython/bin/python
 
 example: $(STAMP)
 	$(BIN)/python tools/make_example_run.py

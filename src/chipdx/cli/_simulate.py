@@ -1,0 +1,211 @@
+"""``chipdx simulate qpcr|dpcr|cartridge|protocol``: DLOC-Sim v1 outputs with ground truth.
+
+Every command writes its data (RDML 1.3, flagged simulated), ``truth.csv`` beside it and a
+JSONL run log; the same ``--seed`` gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io as text_io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chipdx import io
+from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.model import Dataset
+from chipdx.sim.cartridge import random_specimens, simulate_cartridge
+from chipdx.sim.chip import cartridge_chip, default_chip
+from chipdx.sim.dpcr import DROPLET, NANOPLATE, default_dpcr_design, simulate_dpcr
+from chipdx.sim.execute import Execution, events_to_jsonl, execute
+from chipdx.sim.faults import FaultPlan, random_dead_electrodes
+from chipdx.sim.protocol import load_protocol, validate
+from chipdx.sim.qpcr import default_design, simulate_qpcr
+
+__all__ = ["add_commands"]
+
+LOG_NAME = "run_log.jsonl"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return "" if value is None else str(value)
+
+
+def _write_csv(path: Path, rows: Sequence[Any], *, rename: dict[str, str] | None = None) -> None:
+    """Write dataclass rows as CSV (header from the fields; floats in shortest round-trip form)."""
+    names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
+    buffer = text_io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([(rename or {}).get(n, n) for n in names])
+    for row in rows:
+        writer.writerow([_cell(getattr(row, n)) for n in names])
+    with io.atomic_output(path) as stream:
+        stream.write(buffer.getvalue().encode())
+
+
+def _write_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
+    with io.atomic_output(path) as stream:
+        stream.write(events_to_jsonl(tuple(events)))
+
+
+def _settings_log(command: str, args: argparse.Namespace, dataset: Dataset) -> list[dict[str, Any]]:
+    settings = {k: (str(v) if isinstance(v, Path) else v)
+                for k, v in sorted(vars(args).items()) if k not in ("handler", "out")}
+    run = dataset.runs[0]
+    return [
+        {"event": "run_start", "command": command, "settings": settings, "simulated": True, "t_s": 0.0},
+        {"event": "run_end", "status": "completed", "reactions": len(run.reactions),
+         "partition_wells": len(run.partitions), "t_s": 0.0},
+    ]
+
+
+def _qpcr(args: argparse.Namespace) -> int:
+    rng = np.random.default_rng(args.seed)
+    design = default_design(rng=rng, chemistry=args.chemistry, plate_size=args.plate, n_cycles=args.cycles,
+                            melt=args.melt)
+    dataset, truth = simulate_qpcr(design, rng=rng)
+    target: Path = args.out
+    io.write(dataset, target)
+    _write_csv(target.parent / "truth.csv", truth)
+    _write_log(target.parent / LOG_NAME, _settings_log("simulate qpcr", args, dataset))
+    out(f"wrote     {target} ({len(truth)} reactions, {args.cycles} cycles, simulated)")
+    out(f"truth     {target.parent / 'truth.csv'}")
+    return EXIT_OK
+
+
+def export_qx_plate(dataset: Dataset, folder: Path) -> list[Path]:
+    """Hook for the QX-style amplitude CSV plate (one ``<plate>_<well>_Amplitude.csv`` per well).
+
+    Not wired yet: the QX amplitude writer lives in the io layer and is built on the dPCR
+    branch. Until it is registered, the dPCR simulation is written as RDML partitions only;
+    the lead connects this step to ``chipdx.io.write(dataset, folder, format=...)``.
+    """
+    del dataset, folder
+    return []
+
+
+def _dpcr(args: argparse.Namespace) -> int:
+    rng = np.random.default_rng(args.seed)
+    profile = DROPLET if args.profile == "droplet" else NANOPLATE
+    dataset, truth = simulate_dpcr(default_dpcr_design(profile=profile), rng=rng)
+    folder: Path = args.out
+    if folder.exists() and not folder.is_dir():
+        return fail(f"{folder}: expected an output folder, found a file")
+    rdml = folder / "dpcr_plate.rdml"
+    io.write(dataset, rdml)
+    extra = export_qx_plate(dataset, folder)
+    _write_csv(folder / "truth.csv", truth, rename={"lambda_": "lambda"})
+    _write_log(folder / LOG_NAME, _settings_log("simulate dpcr", args, dataset))
+    wells = len(dataset.runs[0].partitions)
+    out(f"wrote     {rdml} ({wells} wells, {profile.name} profile, {profile.volume_nl} nL partitions, simulated)")
+    for path in extra:
+        out(f"wrote     {path}")
+    out(f"truth     {folder / 'truth.csv'}")
+    return EXIT_OK
+
+
+def _faults(args: argparse.Namespace, rng: np.random.Generator, chip: Any) -> FaultPlan:
+    dead = random_dead_electrodes(chip, args.dead_electrodes, rng=rng) if args.dead_electrodes else frozenset()
+    return FaultPlan(dead_electrodes=dead, sticky_probability=args.sticky, air=args.air,
+                     heater_overshoot_c=args.overshoot)
+
+
+def _summary(execution: Execution) -> list[str]:
+    faults = Counter(e["kind"] for e in execution.events if e["event"] == "fault")
+    actions = Counter(e["action"] for e in execution.events if e["event"] == "recovery")
+    lines = [f"run       {execution.protocol}: {execution.status} in {execution.duration_s / 60:.1f} min "
+             f"(simulated time), {len(execution.completed_steps)} steps, {execution.replans} re-plans"]
+    if faults:
+        lines.append("faults    " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
+    if actions:
+        lines.append("recovery  " + ", ".join(f"{k} {v}" for k, v in sorted(actions.items())))
+    return lines
+
+
+def _cartridge(args: argparse.Namespace) -> int:
+    rng = np.random.default_rng(args.seed)
+    specimens = random_specimens(args.specimens, rng=rng)
+    faults = _faults(args, rng, cartridge_chip(args.specimens))
+    result = simulate_cartridge(specimens, rng=rng, faults=faults, cycles=args.cycles)
+    folder: Path = args.out
+    _write_log(folder / LOG_NAME, result.execution.events)
+    for line in _summary(result.execution):
+        out(line)
+    if result.dataset is None:
+        return fail(f"cartridge run aborted: {result.execution.reason} (log: {folder / LOG_NAME})")
+    rdml = folder / "cartridge.rdml"
+    io.write(result.dataset, rdml)
+    _write_csv(folder / "truth.csv", result.truth)
+    out(f"wrote     {rdml} ({len(result.truth)} reactions, simulated)")
+    out(f"truth     {folder / 'truth.csv'}")
+    out(f"log       {folder / LOG_NAME}")
+    return EXIT_OK
+
+
+def _protocol(args: argparse.Namespace) -> int:
+    protocol = load_protocol(args.file)
+    chip = default_chip()
+    validate(protocol, chip, source=str(args.file))
+    if args.check:
+        out(f"valid     {args.file} ({len(protocol.steps)} steps)")
+        return EXIT_OK
+    rng = np.random.default_rng(args.seed)
+    execution = execute(protocol, chip, rng=rng, faults=_faults(args, rng, chip))
+    folder: Path = args.out
+    _write_log(folder / LOG_NAME, execution.events)
+    for line in _summary(execution):
+        out(line)
+    out(f"log       {folder / LOG_NAME}")
+    if execution.status != "completed":
+        return fail(f"protocol aborted: {execution.reason}")
+    out(json.dumps({"makespan_frames": execution.makespan_frames}))
+    return EXIT_OK
+
+
+def _fault_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dead-electrodes", type=int, default=0, metavar="K", help="K random dead electrodes")
+    parser.add_argument("--sticky", type=float, default=0.0, metavar="P", help="chance a move sticks")
+    parser.add_argument("--air", action="store_true", help="air-filled chip: evaporation while heated")
+    parser.add_argument("--overshoot", type=float, default=0.0, metavar="C", help="extra heater overshoot, °C")
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``simulate qpcr|dpcr|cartridge|protocol`` to the ``chipdx`` subparsers."""
+    simulate = commands.add_parser("simulate", help="simulate runs on DLOC-Sim v1 (data + truth.csv + run log)")
+    kinds = simulate.add_subparsers(dest="kind", metavar="KIND", required=True)
+    qpcr = kinds.add_parser("qpcr", help="a qPCR plate with standards, unknowns and NTCs")
+    qpcr.add_argument("--out", type=Path, required=True, help="output RDML file")
+    qpcr.add_argument("--seed", type=int, default=0)
+    qpcr.add_argument("--plate", type=int, choices=(96, 384), default=96)
+    qpcr.add_argument("--cycles", type=int, default=40, choices=range(20, 51), metavar="20-50")
+    qpcr.add_argument("--chemistry", choices=("probe", "dye"), default="probe")
+    qpcr.add_argument("--melt", action="store_true", help="add melt curves (always on for dye chemistry)")
+    qpcr.set_defaults(handler=_qpcr)
+    dpcr = kinds.add_parser("dpcr", help="a QX-style 96-well dPCR plate")
+    dpcr.add_argument("--out", type=Path, required=True, help="output folder")
+    dpcr.add_argument("--seed", type=int, default=0)
+    dpcr.add_argument("--profile", choices=("droplet", "nanoplate"), default="droplet")
+    dpcr.set_defaults(handler=_dpcr)
+    cartridge = kinds.add_parser("cartridge", help="extraction -> qPCR of specimens plus controls on the chip")
+    cartridge.add_argument("--out", type=Path, required=True, help="output folder")
+    cartridge.add_argument("--seed", type=int, default=0)
+    cartridge.add_argument("--specimens", type=int, default=3, choices=range(1, 6), metavar="1-5")
+    cartridge.add_argument("--cycles", type=int, default=40, choices=range(20, 51), metavar="20-50")
+    _fault_options(cartridge)
+    cartridge.set_defaults(handler=_cartridge)
+    protocol = kinds.add_parser("protocol", help="check or run a YAML protocol on the default chip")
+    protocol.add_argument("file", type=Path)
+    protocol.add_argument("--out", type=Path, default=Path("."), help="folder for the run log")
+    protocol.add_argument("--seed", type=int, default=0)
+    protocol.add_argument("--check", action="store_true", help="only validate")
+    _fault_options(protocol)
+    protocol.set_defaults(handler=_protocol)
