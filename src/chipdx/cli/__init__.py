@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from chipdx._version import __version__
-from chipdx.cli import _foundation
+from chipdx.cli import _foundation, _qpcr
 from chipdx.cli._common import EXIT_INVALID
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation, _qpcr)
 
 
 def _parser() -> argparse.ArgumentParser:

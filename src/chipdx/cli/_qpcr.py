@@ -1,0 +1,116 @@
+"""qPCR commands: ``chipdx qpcr analyze | melt | standard-curve | relative``."""
+
+from __future__ import annotations
+
+import argparse
+import io as _stdio
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chipdx import io
+from chipdx.analysis.qpcr import analyse, analyse_detailed
+from chipdx.analysis.qpcr.melt import analyse_melt
+from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
+from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
+from chipdx.cli._common import EXIT_OK, out
+from chipdx.errors import UnsupportedError
+
+__all__ = ["add_commands"]
+
+
+def _emit(frame: pd.DataFrame, output: Path | None) -> None:
+    buffer = _stdio.StringIO()
+    frame.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
+    text = buffer.getvalue()
+    if output is None:
+        for line in text.splitlines():
+            out(line)
+        return
+    with io.atomic_output(output) as stream:
+        stream.write(text.encode())
+    out(f"wrote     {output} ({len(frame)} rows)")
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    table = analyse(io.read(args.input))
+    table["amplified"] = table["amplified"].map({True: "true", False: "false"})
+    _emit(table, args.output)
+    return EXIT_OK
+
+
+def _melt(args: argparse.Namespace) -> int:
+    dataset = io.read(args.input)
+    frames = []
+    for run in dataset.runs:
+        if run.melt is None:
+            continue
+        result = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+        result.insert(0, "target", [r.target_id for r in run.reactions])
+        result.insert(0, "sample", [r.sample_id for r in run.reactions])
+        result.insert(0, "well", [r.well.label for r in run.reactions])
+        result.insert(0, "run", run.id)
+        frames.append(result[~np.all(np.isnan(run.melt.fluorescence), axis=1)])
+    if not frames:
+        raise UnsupportedError(f"{args.input}: no melt curves in the file")
+    _emit(pd.concat(frames, ignore_index=True), args.output)
+    return EXIT_OK
+
+
+def _standard_curve(args: argparse.Namespace) -> int:
+    table = analyse_detailed(io.read(args.input))
+    rows: list[dict[str, Any]] = []
+    standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
+    if standards.empty:
+        raise UnsupportedError(f"{args.input}: no standards with a known quantity")
+    for (run, target), group in standards.groupby(["run", "target"], sort=False):
+        curve = fit_standard_curve(group["cq"].to_numpy(float), group["quantity"].to_numpy(float))
+        window = float(np.nanmedian(group["amplicon_efficiency"]))
+        rows.append({"run": run, "target": target, "slope": curve.slope, "intercept": curve.intercept,
+                     "efficiency": curve.efficiency, "r_squared": curve.r_squared, "n_points": curve.n_points,
+                     "range_low": curve.linear_range[0], "range_high": curve.linear_range[1], "lod": curve.lod,
+                     "window_efficiency": window,
+                     "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, window) else ""})
+    _emit(pd.DataFrame(rows), args.output)
+    return EXIT_OK
+
+
+def _relative(args: argparse.Namespace) -> int:
+    table = analyse_detailed(io.read(args.input))
+    efficiencies: dict[str, float] | None = None
+    if args.efficiency == "amplicon":
+        medians = table.groupby("target")["amplicon_efficiency"].median().dropna()
+        efficiencies = {str(k): float(v) for k, v in medians.items()}
+    try:
+        result = relative_quantities(table, references=args.reference, calibrator=args.calibrator,
+                                     efficiencies=efficiencies)
+    except ValueError as exc:
+        raise UnsupportedError(f"{args.input}: {exc}") from None
+    if len(args.reference) > 2:
+        stability = genorm_stability(table, references=args.reference)
+        out("# geNorm M: " + ", ".join(f"{gene} {value:.3f}" for gene, value in stability.items()))
+    _emit(result, args.output)
+    return EXIT_OK
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``qpcr analyze | melt | standard-curve | relative`` to the ``chipdx`` subparsers."""
+    qpcr = commands.add_parser("qpcr", help="real-time qPCR analysis (Cq, efficiency, N0, melt, quantities)")
+    sub = qpcr.add_subparsers(dest="qpcr_command", metavar="COMMAND", required=True)
+    specs = (("analyze", "one row per reaction: Cq, efficiency, N0, amplification call, QC flags", _analyze),
+             ("melt", "melt-curve Tm and product flags per reaction", _melt),
+             ("standard-curve", "standard curve per run and target from the standards", _standard_curve),
+             ("relative", "relative quantities (delta-delta-Cq or Pfaffl) against reference genes", _relative))
+    for name, text, handler in specs:
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument("input", type=Path, help="run file (any supported format)")
+        command.add_argument("-o", "--output", type=Path, default=None, help="CSV output (default: stdout)")
+        command.set_defaults(handler=handler)
+        if name == "relative":
+            command.add_argument("--reference", action="append", required=True, metavar="GENE",
+                                 help="reference gene target (repeat for several)")
+            command.add_argument("--calibrator", default=None, help="calibrator sample (default: first by name)")
+            command.add_argument("--efficiency", choices=["2", "amplicon"], default="2",
+                                 help="2 = delta-delta-Cq; amplicon = Pfaffl with each amplicon's mean efficiency")
