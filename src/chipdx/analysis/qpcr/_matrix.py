@@ -52,15 +52,17 @@ def derivatives(values: FloatMatrix, *, window: int = 5) -> tuple[FloatMatrix, F
     """First and second derivatives per cycle by Savitzky–Golay filters along the rows.
 
     A quadratic (first) and cubic (second) local polynomial over ``window`` cycles, the
-    smoothed-derivative idea of chipPCR ``inder`` (5-point stencil) and qpcR ``cpD2``.
+    smoothed-derivative idea of chipPCR ``inder`` (5-point stencil) and qpcR ``cpD2``. The
+    ends are padded with the edge value, so the first and last ``window // 2`` columns are
+    approximate (callers read the end slope ``window // 2`` columns in).
     """
     n_cols = values.shape[1]
     width = min(window, n_cols - (1 - n_cols % 2))
     if width < 3:
         zeros = np.zeros_like(values)
         return zeros, zeros
-    first = savgol_filter(values, width, 2, deriv=1, axis=1, mode="interp")
-    second = savgol_filter(values, width, min(3, width - 1), deriv=2, axis=1, mode="interp")
+    first = savgol_filter(values, width, 2, deriv=1, axis=1, mode="nearest")
+    second = savgol_filter(values, width, min(3, width - 1), deriv=2, axis=1, mode="nearest")
     return np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
 
 

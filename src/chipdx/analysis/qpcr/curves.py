@@ -104,33 +104,33 @@ def _peak_offset(curve: NDArray[np.float64], index: NDArray[np.int64]) -> NDArra
 
 
 def _kernel_peak(values: NDArray[np.float64], peak: NDArray[np.int64], *, sigma: float,
-                 half: float = 1.5, step: float = 0.05, chunk: int = 2048) -> NDArray[np.float64]:
+                 half: float = 1.5, step: float = 0.25, newton_steps: int = 4) -> NDArray[np.float64]:
     """Continuous second-derivative maximum near ``peak`` (column index units).
 
     The curve is convolved with the second derivative of a Gaussian of width ``sigma``
-    cycles, evaluated on a fine grid of positions around the coarse peak, and the
-    maximum is refined by a parabola on that grid. Unlike a parabola through sampled
-    derivatives, the estimate has no pull towards whole cycles.
+    cycles; the response is scanned on a coarse grid around the sampled peak and its
+    maximum is then located by Newton steps on the analytic third and fourth kernel
+    derivatives. Unlike a parabola through sampled derivatives, the estimate has no
+    pull towards whole cycles.
     """
-    n_rows, n_cols = values.shape
-    grid = np.arange(-half, half + step / 2, step)
+    n_cols = values.shape[1]
     reach = int(np.ceil(4 * sigma)) + 2
-    taps = np.arange(-reach, reach + 1)
-    out = np.empty(n_rows)
-    for start in range(0, n_rows, chunk):
-        rows = slice(start, min(start + chunk, n_rows))
-        centre = peak[rows].astype(np.float64)
-        columns = peak[rows][:, None] + taps[None, :]
-        samples = np.take_along_axis(values[rows], np.clip(columns, 0, n_cols - 1), axis=1)
-        u = (centre[:, None, None] + grid[None, :, None] - columns[:, None, :]) / sigma
-        response = np.einsum("rgt,rt->rg", (u * u - 1.0) * np.exp(-0.5 * u * u), samples)
-        best = np.clip(np.argmax(response, axis=1), 1, grid.size - 2)
-        a, b, c = (np.take_along_axis(response, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
-        denominator = a - 2 * b + c
+    columns = peak[:, None] + np.arange(-reach, reach + 1)[None, :]
+    samples = np.take_along_axis(values, np.clip(columns, 0, n_cols - 1), axis=1)
+    centre = peak.astype(np.float64)
+    grid = np.arange(-half, half + step / 2, step)
+    u = (centre[:, None, None] + grid[None, :, None] - columns[:, None, :]) / sigma
+    response = np.einsum("rgt,rt->rg", (u * u - 1.0) * np.exp(-0.5 * u * u), samples)
+    position = centre + grid[np.argmax(response, axis=1)]
+    for _ in range(newton_steps):
+        u = (position[:, None] - columns) / sigma
+        g = np.exp(-0.5 * u * u)
+        first = np.einsum("rt,rt->r", (3 * u - u**3) * g, samples) / sigma
+        second = np.einsum("rt,rt->r", (u**4 - 6 * u * u + 3) * g, samples) / sigma**2
         with np.errstate(invalid="ignore", divide="ignore"):
-            offset = np.where(denominator < 0, 0.5 * (a - c) / denominator, 0.0)
-        out[rows] = centre + grid[best] + np.clip(offset, -0.5, 0.5) * step
-    return out
+            move = np.where(second < 0, -first / second, 0.0)
+        position = position + np.clip(np.nan_to_num(move), -step, step)
+    return np.asarray(np.clip(position, centre - half - step, centre + half + step), dtype=np.float64)
 
 
 def _position(cycles: NDArray[np.float64], index: NDArray[np.int64], offset: NDArray[np.float64]) -> NDArray[

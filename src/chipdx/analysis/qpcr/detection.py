@@ -36,10 +36,11 @@ def shape_flags(values: NDArray[np.float64], *, amplitude: NDArray[np.float64], 
     """Spike, step and noise flags from residuals to a smooth of each curve."""
     n_cols = values.shape[1]
     scale = np.maximum(np.abs(amplitude), 1e-12)
-    smooth = savgol_filter(values, min(7, n_cols - (1 - n_cols % 2)), 3, axis=1, mode="interp")
+    smooth = savgol_filter(values, min(7, n_cols - (1 - n_cols % 2)), 3, axis=1, mode="nearest")
     residual = values - smooth
     spread = MAD_TO_SD * np.median(np.abs(residual), axis=1)
-    spike = np.max(np.abs(residual[:, 1:-1]), axis=1) > np.maximum(10 * spread, 0.04 * scale)
+    spike = np.max(np.abs(residual[:, 3:-3]), axis=1) if n_cols > 8 else np.zeros(values.shape[0])
+    spike = spike > np.maximum(10 * spread, 0.04 * scale)
     steps = np.abs(np.diff(values, axis=1))
     columns = np.arange(n_cols - 1)[None, :]
     growth = amplified[:, None] & (columns >= peak2[:, None] - 8) & (columns <= peak1[:, None] + 6)
@@ -69,7 +70,7 @@ def call_amplification(values: NDArray[np.float64], *, d1: NDArray[np.float64], 
     negative = (amplitude < -parameters.min_rise_noise * noise) & (-amplitude > parameters.min_rise_fraction *
                                                                     np.abs(ground))
     flags |= _bits(negative, QcFlag.NEGATIVE_SIGNAL)
-    end_slope = d1[:, -1]
+    end_slope = d1[:, max(n_cols - 3, 0)]
     flags |= _bits(amplified & (end_slope > 0.5 * row_take(d1, peak1)), QcFlag.NO_PLATEAU)
     flags |= _bits(amplified & ~fit.ok, QcFlag.BASELINE_ERROR)
     flags |= _bits(amplified & fit.ok & (fit.n_points < 4), QcFlag.SHORT_LOG_PHASE)

@@ -84,10 +84,10 @@ def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
         return pd.DataFrame({"tm": empty, "peak_height": empty, "n_peaks": 0, "tm_second": empty,
                              "flags": "QC-MELT-NO-PEAK"})
     width = min(parameters.smooth_points, n_cols - (1 - n_cols % 2))
-    smooth = savgol_filter(values, width, 2, axis=1, mode="interp") if width >= 3 else values
+    smooth = savgol_filter(values, width, 2, axis=1, mode="nearest") if width >= 3 else values
     derivative = _derivative(temps, smooth)
     if width >= 3:
-        derivative = savgol_filter(derivative, width, 2, axis=1, mode="interp")
+        derivative = savgol_filter(derivative, width, 2, axis=1, mode="nearest")
     derivative = _remove_background(derivative, temps)
     inside = (temps >= parameters.min_temperature_c) & (temps <= parameters.max_temperature_c)
     d = np.where(inside, derivative, -np.inf)
