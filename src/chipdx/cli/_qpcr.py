@@ -1,22 +1,24 @@
-"""qPCR commands: ``chipdx qpcr analyze | melt | standard-curve | relative``."""
+"""qPCR commands: ``chipdx qpcr analyze | melt | standard-curve | relative``.
+
+The analysis stack (pandas, scipy) is imported inside the handlers, so that other
+commands (``--version``, ``info``, ...) start without it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import io as _stdio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from chipdx import io
-from chipdx.analysis.qpcr import analyse, analyse_detailed
-from chipdx.analysis.qpcr.melt import analyse_melt
-from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
-from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
 from chipdx.cli._common import EXIT_OK, out
 from chipdx.errors import UnsupportedError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_commands"]
 
@@ -35,6 +37,8 @@ def _emit(frame: pd.DataFrame, output: Path | None) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from chipdx.analysis.qpcr import analyse
+
     table = analyse(io.read(args.input))
     table["amplified"] = table["amplified"].map({True: "true", False: "false"})
     _emit(table, args.output)
@@ -42,6 +46,10 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _melt(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from chipdx.analysis.qpcr.melt import analyse_melt
+
     dataset = io.read(args.input)
     frames = []
     for run in dataset.runs:
@@ -60,6 +68,11 @@ def _melt(args: argparse.Namespace) -> int:
 
 
 def _standard_curve(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
+
     table = analyse_detailed(io.read(args.input))
     rows: list[dict[str, Any]] = []
     standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
@@ -78,6 +91,9 @@ def _standard_curve(args: argparse.Namespace) -> int:
 
 
 def _relative(args: argparse.Namespace) -> int:
+    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
+
     table = analyse_detailed(io.read(args.input))
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
