@@ -136,7 +136,8 @@ def _lowered(name: str, relative: str, level: Callable[[pd.DataFrame], np.ndarra
     controls = (meta["sample_type"].astype(str) == "ntc").to_numpy()
     amplicons = analyse_amplicons(curves, np.zeros(len(meta), dtype=np.int64), controls=controls)
     bits = curves.flags | amplicons.flags
-    detected = has(bits, QcFlag.EFFICIENCY_OUTLIER) | has(bits, QcFlag.KINETIC_OUTLIER)
+    detected = has(bits, QcFlag.EFFICIENCY_OUTLIER) | has(bits, QcFlag.KINETIC_OUTLIER) | has(
+        bits, QcFlag.LOW_EFFICIENCY)
     strength = level(meta)
     lowered = curves.amplified & ~controls & (strength > 0)
     clean = curves.amplified & ~controls & (strength == 0)
@@ -144,8 +145,9 @@ def _lowered(name: str, relative: str, level: Callable[[pd.DataFrame], np.ndarra
         f"{s:g}: {int(detected[lowered & (strength == s)].sum())}/{int((lowered & (strength == s)).sum())} "
         f"E {np.nanmedian(curves.efficiency[curves.amplified & (strength == s)]):.2f}"
         for s in np.unique(strength[lowered | clean]))
-    row(f"lowered efficiency detected: {name}", f"{int(detected[lowered].sum())}/{int(lowered.sum())} "
-        f"(false alarms {int(detected[clean].sum())}/{int(clean.sum())}; per level {per_level})", "rate reported")
+    row(f"lowered efficiency flagged (low / outlier / kinetic): {name}",
+        f"{int(detected[lowered].sum())}/{int(lowered.sum())} (false alarms {int(detected[clean].sum())}/"
+        f"{int(clean.sum())}; per level {per_level})", "rate reported")
 
 
 def lowered_efficiency() -> None:
@@ -153,10 +155,16 @@ def lowered_efficiency() -> None:
              lambda m: m["pct"].astype(float).to_numpy())
     _lowered("guescini (100 - % amplification mix)", "tidy_dilution_sets/guescini/amp_mix_perc.csv.gz",
              lambda m: np.round(100 - 100 * m["amp_mix_perc"].astype(float).to_numpy()))
-    _lowered("sisti (inhibitor concentration)", "tidy_dilution_sets/sisti/sisti.csv.gz",
-             lambda m: pd.to_numeric(m["inhibitor_conc"], errors="coerce").fillna(0).to_numpy())
-    _lowered("lievens (inhibitor concentration)", "tidy_dilution_sets/lievens/lievens.csv.gz",
-             lambda m: pd.to_numeric(m["inhibitor_conc"], errors="coerce").fillna(0).to_numpy())
+    _lowered("sisti (IgG, quercitin, tannic acid; level = concentration rank 1-9)",
+             "tidy_dilution_sets/sisti/sisti.csv.gz", _concentration_rank)
+    _lowered("lievens (isopropanol, tannic acid; level = concentration rank 1-5)",
+             "tidy_dilution_sets/lievens/lievens.csv.gz", _concentration_rank)
+
+
+def _concentration_rank(meta: pd.DataFrame) -> np.ndarray:
+    concentration = pd.to_numeric(meta["inhibitor_conc"], errors="coerce").fillna(0)
+    ranks = concentration.where(concentration > 0).groupby(meta["inhibitor"]).rank(method="dense")
+    return ranks.fillna(0).to_numpy()
 
 
 def agreement() -> None:

@@ -5,11 +5,12 @@ Everything here works on whole ``(reactions x cycles)`` matrices at once.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import savgol_filter
 
-__all__ = ["MAD_TO_SD", "derivatives", "fill_gaps", "group_median", "group_robust_sd", "row_take"]
+__all__ = ["MAD_TO_SD", "derivatives", "fill_gaps", "group_median", "group_robust_sd", "row_take", "savgol"]
 
 MAD_TO_SD = 1.4826
 
@@ -48,6 +49,24 @@ def fill_gaps(fluorescence: FloatMatrix) -> tuple[FloatMatrix, NDArray[np.bool_]
     return np.asarray(filled, dtype=np.float64), np.asarray(~valid.all(axis=1), dtype=bool), n_valid
 
 
+def savgol(values: FloatMatrix, window: int, order: int, *, deriv: int = 0) -> FloatMatrix:
+    """Savitzky–Golay filter along the rows (Savitzky & Golay 1964), ends padded with the edge value.
+
+    The local polynomial of degree ``order`` over ``window`` points (odd) is evaluated, or
+    differentiated ``deriv`` times, at the centre; unit spacing.
+
+    >>> savgol(np.array([[0.0, 1.0, 4.0, 9.0, 16.0, 25.0, 36.0]]), 5, 2, deriv=2)[0, 2:5].round(6).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    half = window // 2
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    design = offsets[:, None] ** np.arange(order + 1)[None, :]
+    coefficients = np.linalg.pinv(design)[deriv] * math.factorial(deriv)
+    padded = np.pad(values, ((0, 0), (half, half)), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=1)
+    return np.asarray(windows @ coefficients, dtype=np.float64)
+
+
 def derivatives(values: FloatMatrix, *, window: int = 5) -> tuple[FloatMatrix, FloatMatrix]:
     """First and second derivatives per cycle by Savitzky–Golay filters along the rows.
 
@@ -61,9 +80,7 @@ def derivatives(values: FloatMatrix, *, window: int = 5) -> tuple[FloatMatrix, F
     if width < 3:
         zeros = np.zeros_like(values)
         return zeros, zeros
-    first = savgol_filter(values, width, 2, deriv=1, axis=1, mode="nearest")
-    second = savgol_filter(values, width, min(3, width - 1), deriv=2, axis=1, mode="nearest")
-    return np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    return savgol(values, width, 2, deriv=1), savgol(values, width, min(3, width - 1), deriv=2)
 
 
 def row_take(matrix: FloatMatrix, columns: NDArray[np.int64]) -> NDArray[np.float64]:

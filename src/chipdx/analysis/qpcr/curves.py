@@ -54,6 +54,8 @@ class CurveParameters:
         Individual efficiencies outside it reject the amplification call.
     late_cycles
         A Cq within this many cycles of the last cycle gives ``QC-LATE``.
+    low_efficiency
+        A window efficiency below it gives ``QC-LOW-EFFICIENCY``.
     """
 
     kernel_sigma: float = 1.8
@@ -64,6 +66,7 @@ class CurveParameters:
     min_rise_fraction: float = 0.05
     efficiency_range: tuple[float, float] = (1.3, 2.6)
     late_cycles: float = 5.0
+    low_efficiency: float = 1.7
 
 
 @dataclass(frozen=True, slots=True, eq=False)

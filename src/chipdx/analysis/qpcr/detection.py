@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import savgol_filter
 
-from chipdx.analysis.qpcr._matrix import MAD_TO_SD, row_take
+from chipdx.analysis.qpcr._matrix import MAD_TO_SD, row_take, savgol
 from chipdx.analysis.qpcr.baseline import BaselineFit
 from chipdx.analysis.qpcr.flags import QcFlag
 
@@ -36,7 +35,7 @@ def shape_flags(values: NDArray[np.float64], *, amplitude: NDArray[np.float64], 
     """Spike, step and noise flags from residuals to a smooth of each curve."""
     n_cols = values.shape[1]
     scale = np.maximum(np.abs(amplitude), 1e-12)
-    smooth = savgol_filter(values, min(7, n_cols - (1 - n_cols % 2)), 3, axis=1, mode="nearest")
+    smooth = savgol(values, min(7, n_cols - (1 - n_cols % 2)), 3)
     residual = values - smooth
     spread = MAD_TO_SD * np.median(np.abs(residual), axis=1)
     spike = np.max(np.abs(residual[:, 3:-3]), axis=1) if n_cols > 8 else np.zeros(values.shape[0])
@@ -73,6 +72,7 @@ def call_amplification(values: NDArray[np.float64], *, d1: NDArray[np.float64], 
     end_slope = d1[:, max(n_cols - 3, 0)]
     flags |= _bits(amplified & (end_slope > 0.5 * row_take(d1, peak1)), QcFlag.NO_PLATEAU)
     flags |= _bits(amplified & ~fit.ok, QcFlag.BASELINE_ERROR)
+    flags |= _bits(amplified & fit.ok & (efficiency < parameters.low_efficiency), QcFlag.LOW_EFFICIENCY)
     flags |= _bits(amplified & fit.ok & (fit.n_points < 4), QcFlag.SHORT_LOG_PHASE)
     flags |= _bits(amplified & (peak2 < parameters.window_cycles + 2), QcFlag.EARLY)
     flags |= _bits(amplified & (row_take(np.broadcast_to(cycles, values.shape), peak2) >

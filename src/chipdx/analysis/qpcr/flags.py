@@ -40,6 +40,7 @@ class QcFlag(Enum):
     NTC_AMPLIFICATION = ("QC-NTC-AMPLIFICATION", 15)
     NEGATIVE_SIGNAL = ("QC-NEGATIVE-SIGNAL", 16)
     SHORT_LOG_PHASE = ("QC-SHORT-LOG-PHASE", 17)
+    LOW_EFFICIENCY = ("QC-LOW-EFFICIENCY", 18)
 
     @property
     def code(self) -> str:
@@ -73,6 +74,7 @@ FLAG_DESCRIPTIONS: dict[QcFlag, str] = {
     QcFlag.NTC_AMPLIFICATION: "a no-template control amplified",
     QcFlag.NEGATIVE_SIGNAL: "the curve falls markedly (negative amplitude)",
     QcFlag.SHORT_LOG_PHASE: "the log-linear phase spans fewer than 4 usable cycles",
+    QcFlag.LOW_EFFICIENCY: "the reaction's window efficiency is below 1.7 fold per cycle (inhibition, poor assay)",
 }
 
 

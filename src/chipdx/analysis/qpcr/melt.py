@@ -19,9 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.signal import savgol_filter
 
-from chipdx.analysis.qpcr._matrix import fill_gaps, row_take
+from chipdx.analysis.qpcr._matrix import fill_gaps, row_take, savgol
 
 __all__ = ["MELT_FLAGS", "MeltParameters", "analyse_melt"]
 
@@ -84,10 +83,10 @@ def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
         return pd.DataFrame({"tm": empty, "peak_height": empty, "n_peaks": 0, "tm_second": empty,
                              "flags": "QC-MELT-NO-PEAK"})
     width = min(parameters.smooth_points, n_cols - (1 - n_cols % 2))
-    smooth = savgol_filter(values, width, 2, axis=1, mode="nearest") if width >= 3 else values
+    smooth = savgol(values, width, 2) if width >= 3 else values
     derivative = _derivative(temps, smooth)
     if width >= 3:
-        derivative = savgol_filter(derivative, width, 2, axis=1, mode="nearest")
+        derivative = savgol(derivative, width, 2)
     derivative = _remove_background(derivative, temps)
     inside = (temps >= parameters.min_temperature_c) & (temps <= parameters.max_temperature_c)
     d = np.where(inside, derivative, -np.inf)
