@@ -23,7 +23,14 @@ from _qpcr_data import SHARED, ht_pcr, tidy_curves
 from _ruijter2013 import CRITERIA, gene_metrics, mean_ranks, read_published
 
 from chipdx import io
-from chipdx.analysis.qpcr import QcFlag, analyse, analyse_amplicons, analyse_curves, analyse_run
+from chipdx.analysis.qpcr import (
+    QcFlag,
+    analyse,
+    analyse_amplicons,
+    analyse_curves,
+    analyse_detailed,
+    analyse_run,
+)
 from chipdx.analysis.qpcr.flags import has
 from chipdx.analysis.qpcr.melt import analyse_melt
 from chipdx.analysis.qpcr.standard_curve import fit_standard_curve, quantify
@@ -102,7 +109,7 @@ def _rank_line(published: dict[str, pd.DataFrame], genes: list[str], ours: dict[
 
 def vermeulen() -> None:
     data = io.read(SHARED / "vermeulen2013_dilutions/data_vermeulen_std_150000_15.rdml")
-    table = analyse(data)
+    table = analyse_detailed(data)
     published = read_published(SHARED / "vermeulen2013_dilutions/data_vermeulen_methods_results.tsv")
     genes = list(published["bias"].columns)
     ours: dict[str, dict[str, float]] = {}
@@ -115,13 +122,13 @@ def vermeulen() -> None:
         copies = np.array([float(s.split("_")[1]) for s in group["sample"]])
         n0 = group["n0"].to_numpy(float)
         ours[gene] = gene_metrics(copies, n0)
-        curve = fit_standard_curve(group["cq"].to_numpy(float), copies)
-        calibrated[gene] = gene_metrics(copies, quantify(group["cq"].to_numpy(float), curve))
+        cq_cy0 = group["cq_cy0"].to_numpy(float)
+        calibrated[gene] = gene_metrics(copies, quantify(cq_cy0, fit_standard_curve(cq_cy0, copies)))
         ok = np.isfinite(n0) & (n0 > 0)
         slopes.append(np.polyfit(np.log10(copies[ok]), np.log10(n0[ok]), 1)[0])
     _rank_line(published, genes, ours, "Vermeulen 63 genes, chipdx N0 without standards: mean rank among 12 "
                "(Ruijter 2013 protocol)", "first")
-    _rank_line(published, genes, calibrated, "Vermeulen 63 genes, chipdx SDM Cq + standard curve (as Standard-Cq "
+    _rank_line(published, genes, calibrated, "Vermeulen 63 genes, chipdx Cy0 + standard curve (as Standard-Cq "
                "and Cy0 use the dilution series): mean rank among 12", "first")
     medians = {c: float(np.nanmedian([ours[g][c] for g in ours])) for c in CRITERIA}
     row("Vermeulen medians (no standards): bias ratio / linearity MS / precision MS / detectable diff / slope",

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["add_commands"]
 
+_CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
+
 
 def _emit(frame: pd.DataFrame, output: Path | None) -> None:
     buffer = _stdio.StringIO()
@@ -79,13 +81,14 @@ def _standard_curve(args: argparse.Namespace) -> int:
     if standards.empty:
         raise UnsupportedError(f"{args.input}: no standards with a known quantity")
     for (run, target), group in standards.groupby(["run", "target"], sort=False):
-        curve = fit_standard_curve(group["cq"].to_numpy(float), group["quantity"].to_numpy(float))
-        window = float(np.nanmedian(group["amplicon_efficiency"]))
-        rows.append({"run": run, "target": target, "slope": curve.slope, "intercept": curve.intercept,
+        cq = group[_CQ_COLUMNS[args.cq]].to_numpy(float)
+        curve = fit_standard_curve(cq, group["quantity"].to_numpy(float))
+        amplicon = float(np.nanmedian(group["amplicon_efficiency"]))
+        rows.append({"run": run, "target": target, "cq": args.cq, "slope": curve.slope, "intercept": curve.intercept,
                      "efficiency": curve.efficiency, "r_squared": curve.r_squared, "n_points": curve.n_points,
                      "range_low": curve.linear_range[0], "range_high": curve.linear_range[1], "lod": curve.lod,
-                     "window_efficiency": window,
-                     "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, window) else ""})
+                     "amplicon_efficiency": amplicon,
+                     "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, amplicon) else ""})
     _emit(pd.DataFrame(rows), args.output)
     return EXIT_OK
 
@@ -124,6 +127,10 @@ def add_commands(commands: Any) -> None:
         command.add_argument("input", type=Path, help="run file (any supported format)")
         command.add_argument("-o", "--output", type=Path, default=None, help="CSV output (default: stdout)")
         command.set_defaults(handler=handler)
+        if name == "standard-curve":
+            command.add_argument("--cq", choices=sorted(_CQ_COLUMNS), default="sdm",
+                                 help="quantification point: second-derivative maximum (default), Cy0, or "
+                                      "LinRegPCR threshold")
         if name == "relative":
             command.add_argument("--reference", action="append", required=True, metavar="GENE",
                                  help="reference gene target (repeat for several)")

@@ -6,10 +6,11 @@
   LinRegPCR does (Ruijter et al. 2009, 2013).
 * Threshold Cq, LinRegPCR style: a common threshold per amplicon in the window of
   linearity; each reaction's Cq is where its log-linear regression line reaches it,
-  using the amplicon's mean efficiency.
-* N0 = threshold / E^Cq' (fluorescence units, as LinRegPCR), where Cq' is the
-  second-derivative Cq moved to the threshold by the amplicon's median offset: it keeps
-  the threshold's scale but the gain invariance (precision) of the second-derivative Cq.
+  moving with the amplicon's median window efficiency.
+* N0 = threshold / E^Cq' (fluorescence units, as LinRegPCR), with E the amplicon's mean
+  initial efficiency (:func:`~chipdx.analysis.qpcr.curves.initial_efficiency`) and Cq' the
+  Cy0 point (Guescini et al. 2008) moved to the threshold by the amplicon's median offset:
+  it keeps the threshold's scale but the gain invariance (precision) of a shape-based point.
 * Kinetic outliers: robust Mahalanobis distance of (cpD1 - cpD2, efficiency) from the
   amplicon's robust centre (Tichopad et al. 2010, ``multi1`` idea) above 3.7 (chi-square,
   2 df, p = 0.001).
@@ -88,11 +89,12 @@ def _kinetic_outliers(curves: CurveAnalysis, groups: NDArray[np.int64], usable: 
     return curves.amplified & (counts[groups] >= 5) & np.isfinite(distance) & (np.sqrt(distance) > 3.7)
 
 
-def _threshold_cq(curves: CurveAnalysis, groups: NDArray[np.int64], usable: NDArray[np.bool_], n_groups: int,
-                  efficiency: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _threshold_cq(curves: CurveAnalysis, groups: NDArray[np.int64], usable: NDArray[np.bool_],
+                  n_groups: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     top = curves.window_intercept + curves.window_slope * curves.window_top
     upper = group_median(top, groups, usable, n_groups)
-    log_e = np.log10(np.where(efficiency > 1, efficiency, np.nan))
+    window = group_median(curves.window_efficiency, groups, usable, n_groups)
+    log_e = np.log10(np.where(window > 1, window, np.nan))
     log_threshold = upper - 2.0 * log_e
     slope = np.where(curves.window_slope > 0, curves.window_slope, log_e[groups])
     # the reaction's line passes through its window centre; move along it with the amplicon efficiency
@@ -126,12 +128,12 @@ def analyse_amplicons(curves: CurveAnalysis, groups: NDArray[np.int64], *, contr
     mean, sd, count, eff_outlier = _mean_efficiency(curves, groups, usable, n_groups)
     flags = _bits(eff_outlier, QcFlag.EFFICIENCY_OUTLIER)
     flags |= _bits(_kinetic_outliers(curves, groups, usable & ~eff_outlier, n_groups), QcFlag.KINETIC_OUTLIER)
-    cq_threshold, log_threshold = _threshold_cq(curves, groups, usable & ~eff_outlier, n_groups, mean)
+    cq_threshold, log_threshold = _threshold_cq(curves, groups, usable & ~eff_outlier, n_groups)
     efficiency_used = np.where(curves.amplified, mean[groups], np.nan)
-    # N0 from the (gain-invariant) second-derivative Cq, moved to the threshold by the amplicon's median offset
-    offset = group_median(cq_threshold - curves.cq, groups, usable & ~eff_outlier, n_groups)
+    # N0 from the (gain-invariant) Cy0 point, moved to the threshold by the amplicon's median offset
+    offset = group_median(cq_threshold - curves.cq_cy0, groups, usable & ~eff_outlier, n_groups)
     with np.errstate(invalid="ignore", over="ignore"):
-        n0 = np.power(10.0, log_threshold[groups] - (curves.cq + offset[groups]) * np.log10(efficiency_used))
+        n0 = np.power(10.0, log_threshold[groups] - (curves.cq_cy0 + offset[groups]) * np.log10(efficiency_used))
     if replicates is not None:
         replicates = np.asarray(replicates, dtype=np.int64)
         n_rep = int(replicates.max()) + 1 if replicates.size else 0

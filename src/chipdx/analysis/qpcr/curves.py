@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from chipdx.analysis.qpcr._kernel import cy0, kernel_peak
 from chipdx.analysis.qpcr._matrix import MAD_TO_SD, derivatives, fill_gaps, row_take
 from chipdx.analysis.qpcr.baseline import BaselineFit, fit_baseline, window_indices
 from chipdx.analysis.qpcr.flags import QcFlag
 
-__all__ = ["CURVE_METHOD", "CurveAnalysis", "CurveParameters", "analyse_curves"]
+__all__ = ["CURVE_METHOD", "CurveAnalysis", "CurveParameters", "analyse_curves", "initial_efficiency"]
 
-CURVE_METHOD = "second-derivative maximum Cq (Gaussian-kernel); LinRegPCR equal-slopes baseline; window efficiency"
+CURVE_METHOD = ("second-derivative maximum Cq (Gaussian-kernel); LinRegPCR equal-slopes baseline; window "
+                "efficiency extrapolated to the reaction start (linear efficiency decline)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class CurveParameters:
     ----------
     kernel_sigma
         Width (cycles) of the Gaussian whose second derivative locates the Cq.
+    cy0_sigma
+        Width (cycles) of the Gaussian smoothing used for Cy0.
     window_cycles
         Cycles in the log-linear window used for the baseline and the efficiency.
     window_gap
@@ -59,6 +63,7 @@ class CurveParameters:
     """
 
     kernel_sigma: float = 1.8
+    cy0_sigma: float = 1.0
     window_cycles: int = 6
     window_gap: float = 0.5
     min_cycles: int = 10
@@ -74,12 +79,17 @@ class CurveAnalysis:
     """Per-reaction results of :func:`analyse_curves`; arrays have one entry per row.
 
     ``cq`` (second-derivative maximum) is ``NaN`` where the reaction did not amplify.
+    ``window_efficiency`` is LinRegPCR's ``10**slope`` of the window; ``efficiency`` is the
+    same corrected for the slowing of the reaction inside the window (see
+    :func:`initial_efficiency`).
     ``flags`` holds :class:`~chipdx.analysis.qpcr.flags.QcFlag` bits.
     """
 
     cq: NDArray[np.float64]
     cq_first_derivative: NDArray[np.float64]
+    cq_cy0: NDArray[np.float64]
     efficiency: NDArray[np.float64]
+    window_efficiency: NDArray[np.float64]
     baseline: NDArray[np.float64]
     window_slope: NDArray[np.float64]
     window_intercept: NDArray[np.float64]
@@ -106,34 +116,24 @@ def _peak_offset(curve: NDArray[np.float64], index: NDArray[np.int64]) -> NDArra
     return np.where(inside, np.clip(offset, -0.5, 0.5), 0.0)
 
 
-def _kernel_peak(values: NDArray[np.float64], peak: NDArray[np.int64], *, sigma: float,
-                 half: float = 1.5, step: float = 0.25, newton_steps: int = 4) -> NDArray[np.float64]:
-    """Continuous second-derivative maximum near ``peak`` (column index units).
+def initial_efficiency(window_efficiency: NDArray[np.float64], corrected: NDArray[np.float64],
+                       window_top: NDArray[np.int64], *, width: int) -> NDArray[np.float64]:
+    """Efficiency extrapolated to the start of the reaction from the window efficiency.
 
-    The curve is convolved with the second derivative of a Gaussian of width ``sigma``
-    cycles; the response is scanned on a coarse grid around the sampled peak and its
-    maximum is then located by Newton steps on the analytic third and fourth kernel
-    derivatives. Unlike a parabola through sampled derivatives, the estimate has no
-    pull towards whole cycles.
+    Per-cycle efficiency falls roughly linearly with the amount of product and reaches
+    zero at the plateau (Rutledge & Stewart 2008, *BMC Biotechnol* 8:47, the basis of
+    LRE). A window whose points hold on average a fraction ``f`` of the plateau therefore
+    measures ``E_w - 1 = (E_0 - 1)(1 - f)``; this returns ``E_0 = 1 + (E_w - 1)/(1 - f)``,
+    which removes most of the bias of window efficiencies against dilution series
+    (Ruijter et al. 2013). ``f`` is capped at 0.5.
     """
-    n_cols = values.shape[1]
-    reach = int(np.ceil(4 * sigma)) + 2
-    columns = peak[:, None] + np.arange(-reach, reach + 1)[None, :]
-    samples = np.take_along_axis(values, np.clip(columns, 0, n_cols - 1), axis=1)
-    centre = peak.astype(np.float64)
-    grid = np.arange(-half, half + step / 2, step)
-    u = (centre[:, None, None] + grid[None, :, None] - columns[:, None, :]) / sigma
-    response = np.einsum("rgt,rt->rg", (u * u - 1.0) * np.exp(-0.5 * u * u), samples)
-    position = centre + grid[np.argmax(response, axis=1)]
-    for _ in range(newton_steps):
-        u = (position[:, None] - columns) / sigma
-        g = np.exp(-0.5 * u * u)
-        first = np.einsum("rt,rt->r", (3 * u - u**3) * g, samples) / sigma
-        second = np.einsum("rt,rt->r", (u**4 - 6 * u * u + 3) * g, samples) / sigma**2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            move = np.where(second < 0, -first / second, 0.0)
-        position = position + np.clip(np.nan_to_num(move), -step, step)
-    return np.asarray(np.clip(position, centre - half - step, centre + half + step), dtype=np.float64)
+    n_cols = corrected.shape[1]
+    plateau = np.max(corrected[:, max(n_cols - 5, 0):], axis=1)
+    columns = np.clip(window_top[:, None] + np.arange(-width + 1, 1)[None, :], 0, n_cols - 1)
+    level = np.take_along_axis(corrected, columns, axis=1).mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.clip(np.where(plateau > 0, level / plateau, 0.0), 0.0, 0.5)
+    return np.asarray(1.0 + (window_efficiency - 1.0) / (1.0 - fraction), dtype=np.float64)
 
 
 def _position(cycles: NDArray[np.float64], index: NDArray[np.int64], offset: NDArray[np.float64]) -> NDArray[
@@ -227,7 +227,9 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     amplitude = top - ground
     cq_index = peak2 + _peak_offset(d2, peak2)
     fit, stop = _fit_window(cycles, values, cq_index, ground, amplitude, parameters)
-    efficiency = np.power(10.0, fit.slope)
+    window_efficiency = np.power(10.0, fit.slope)
+    corrected = values - fit.baseline[:, None]
+    efficiency = initial_efficiency(window_efficiency, corrected, stop, width=parameters.window_cycles)
     from chipdx.analysis.qpcr.detection import call_amplification
 
     amplified, call_flags = call_amplification(
@@ -235,15 +237,20 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
         efficiency=efficiency, fit=fit, stop=stop, cycles=cycles, parameters=parameters)
     flags |= call_flags
     amplified &= ~short
-    fine = _kernel_peak(values, peak2, sigma=parameters.kernel_sigma)
+    fine = kernel_peak(values, peak2, sigma=parameters.kernel_sigma)
     whole = np.floor(fine).astype(np.int64)
     cq = np.where(amplified, _position(cycles, whole, fine - whole), np.nan)
     cq1 = np.where(amplified, _position(cycles, peak1, _peak_offset(d1, peak1)), np.nan)
+    tangent = cy0(corrected, peak1, sigma=parameters.cy0_sigma)
+    tangent = np.where(np.isfinite(tangent), tangent, peak1)
+    whole_cy0 = np.floor(np.clip(tangent, 0, n_cols - 1)).astype(np.int64)
+    cq_cy0 = np.where(amplified, _position(cycles, whole_cy0, tangent - whole_cy0), np.nan)
     return CurveAnalysis(
-        cq=cq, cq_first_derivative=cq1, efficiency=np.where(amplified, efficiency, np.nan),
+        cq=cq, cq_first_derivative=cq1, cq_cy0=cq_cy0, efficiency=np.where(amplified, efficiency, np.nan),
+        window_efficiency=np.where(amplified, window_efficiency, np.nan),
         baseline=fit.baseline, window_slope=fit.slope, window_intercept=fit.intercept,
         window_top=_position(cycles, stop, np.zeros(n_rows)), amplitude=amplitude, noise=noise,
-        amplified=amplified, flags=flags, corrected=values - fit.baseline[:, None], cycles=cycles,
+        amplified=amplified, flags=flags, corrected=corrected, cycles=cycles,
         parameters=parameters)
 
 
@@ -253,6 +260,7 @@ def _empty_result(values: NDArray[np.float64], cycles: NDArray[np.float64], flag
     nan = np.full(n_rows, np.nan)
     flags = flags | np.uint32(QcFlag.NO_AMPLIFICATION.bit)
     return CurveAnalysis(
-        cq=nan, cq_first_derivative=nan, efficiency=nan, baseline=nan, window_slope=nan, window_intercept=nan,
+        cq=nan, cq_first_derivative=nan, cq_cy0=nan, efficiency=nan, window_efficiency=nan, baseline=nan,
+        window_slope=nan, window_intercept=nan,
         window_top=nan, amplitude=nan, noise=nan, amplified=np.zeros(n_rows, bool), flags=flags,
         corrected=values, cycles=cycles, parameters=parameters)

@@ -93,10 +93,10 @@ def quantify(cq: NDArray[np.float64], curve: StandardCurve) -> NDArray[np.float6
     return np.asarray(np.power(10.0, (np.asarray(cq, dtype=np.float64) - curve.intercept) / curve.slope))
 
 
-def efficiency_mismatch(curve: StandardCurve, window_efficiency: float, *, tolerance: float = 0.03) -> bool:
-    """``True`` when the dilution-series and the window (LinRegPCR) efficiencies differ by more than ``tolerance``.
+def efficiency_mismatch(curve: StandardCurve, curve_efficiency: float, *, tolerance: float = 0.03) -> bool:
+    """``True`` when the dilution-series and the curve-derived efficiencies differ by more than ``tolerance``.
 
-    The gap is the compression of ratios measured in the Ruijter 2013 benchmark
-    (window efficiencies are biased low); report it as a warning.
+    Such a gap compresses or stretches ratios computed without a standard curve (the bias
+    measured in the Ruijter 2013 benchmark); report it as a warning.
     """
-    return bool(abs(curve.efficiency - window_efficiency) > tolerance)
+    return bool(abs(curve.efficiency - curve_efficiency) > tolerance)

@@ -70,7 +70,9 @@ def _run_frame(dataset: Dataset, run: Run, parameters: CurveParameters | None) -
         "flags": [";".join(codes) for codes in decode(bits)],
         "cq_threshold": amplicons.cq_threshold,
         "cq_first_derivative": curves.cq_first_derivative,
+        "cq_cy0": curves.cq_cy0,
         "amplicon_efficiency": amplicons.efficiency_used,
+        "window_efficiency": curves.window_efficiency,
         "baseline": curves.baseline,
         "amplitude": curves.amplitude,
         "noise": curves.noise,
@@ -81,12 +83,14 @@ def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = N
     """One row per reaction of every run: the SPEC §7 columns plus intermediate values.
 
     Extra columns: ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
-    ``amplicon_efficiency`` (the mean used for N0), ``baseline``, ``amplitude``, ``noise``.
+    ``cq_cy0`` (Guescini's Cy0, the point N0 is computed from),
+    ``amplicon_efficiency`` (the mean used for N0), ``window_efficiency`` (LinRegPCR's, before the
+    correction to the reaction start), ``baseline``, ``amplitude``, ``noise``.
     """
     parameters = parameters or CurveParameters()
     frames = [_run_frame(dataset, run, parameters) for run in dataset.runs if run.reactions]
-    columns = [*COLUMNS, "cq_threshold", "cq_first_derivative", "amplicon_efficiency", "baseline", "amplitude",
-               "noise"]
+    columns = [*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency", "window_efficiency",
+               "baseline", "amplitude", "noise"]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     frame.attrs["method"] = f"{CURVE_METHOD}; {AMPLICON_METHOD}"
     frame.attrs["parameters"] = asdict(parameters)
@@ -97,7 +101,7 @@ def analyse(dataset: Dataset, *, parameters: CurveParameters | None = None) -> p
     """One row per reaction with exactly the SPEC §7 columns.
 
     ``cq`` is the second-derivative-maximum Cq (``NaN`` when not amplified),
-    ``efficiency`` the reaction's own window efficiency (fold per cycle, 2 = 100 %),
+    ``efficiency`` the reaction's own initial efficiency (fold per cycle, 2 = 100 %),
     ``n0`` the starting fluorescence from the amplicon's mean efficiency, ``flags`` the
     ``;``-joined QC codes.
 
