@@ -74,7 +74,7 @@ FLAG_DESCRIPTIONS: dict[QcFlag, str] = {
     QcFlag.NTC_AMPLIFICATION: "a no-template control amplified",
     QcFlag.NEGATIVE_SIGNAL: "the curve falls markedly (negative amplitude)",
     QcFlag.SHORT_LOG_PHASE: "the log-linear phase spans fewer than 4 usable cycles",
-    QcFlag.LOW_EFFICIENCY: "the reaction's window efficiency is below 1.7 fold per cycle (inhibition, poor assay)",
+    QcFlag.LOW_EFFICIENCY: "the reaction's efficiency is below 1.7 fold per cycle (inhibition, poor assay)",
 }
 
 
