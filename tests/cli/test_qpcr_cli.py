@@ -65,3 +65,18 @@ def test_bad_input_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     bad.write_text("not a run file")
     assert main(["qpcr", "analyze", str(bad)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_standard_curve_needs_two_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx import io
+    from chipdx.model import Dataset, Quantity, Sample, SampleType
+
+    data = io.read(EXAMPLE)
+    one_level = Dataset(data.runs, samples=tuple(
+        Sample(s.id, s.type, Quantity(100.0) if s.type is SampleType.STANDARD else s.quantity) for s in data.samples),
+        targets=data.targets, dyes=data.dyes)
+    path = tmp_path / "one_level.rdml"
+    io.write(one_level, path)
+    assert main(["qpcr", "standard-curve", str(path), "--cq", "cy0"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "two or more input levels" in err

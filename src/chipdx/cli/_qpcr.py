@@ -82,13 +82,18 @@ def _standard_curve(args: argparse.Namespace) -> int:
         raise UnsupportedError(f"{args.input}: no standards with a known quantity")
     for (run, target), group in standards.groupby(["run", "target"], sort=False):
         cq = group[_CQ_COLUMNS[args.cq]].to_numpy(float)
-        curve = fit_standard_curve(cq, group["quantity"].to_numpy(float))
+        try:
+            curve = fit_standard_curve(cq, group["quantity"].to_numpy(float))
+        except ValueError:
+            continue  # fewer than two amplified input levels: no curve for this target
         amplicon = float(np.nanmedian(group["amplicon_efficiency"]))
         rows.append({"run": run, "target": target, "cq": args.cq, "slope": curve.slope, "intercept": curve.intercept,
                      "efficiency": curve.efficiency, "r_squared": curve.r_squared, "n_points": curve.n_points,
                      "range_low": curve.linear_range[0], "range_high": curve.linear_range[1], "lod": curve.lod,
                      "amplicon_efficiency": amplicon,
                      "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, amplicon) else ""})
+    if not rows:
+        raise UnsupportedError(f"{args.input}: a standard curve needs amplified standards at two or more input levels")
     _emit(pd.DataFrame(rows), args.output)
     return EXIT_OK
 
