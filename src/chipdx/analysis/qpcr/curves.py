@@ -44,6 +44,9 @@ class CurveParameters:
         Width (cycles) of the Gaussian whose second derivative locates the Cq.
     cy0_sigma
         Width (cycles) of the Gaussian smoothing used for Cy0.
+    drift_cycles
+        The ground-phase drift is the slope over the cycles from ``Cq - drift_cycles[0]`` to
+        ``Cq - drift_cycles[1]``; it is removed before the baseline is fitted (``(0, 0)``: never).
     window_cycles
         Cycles in the log-linear window used for the baseline and the efficiency.
     window_gap
@@ -64,6 +67,7 @@ class CurveParameters:
 
     kernel_sigma: float = 1.8
     cy0_sigma: float = 1.0
+    drift_cycles: tuple[int, int] = (16, 8)
     window_cycles: int = 6
     window_gap: float = 0.5
     min_cycles: int = 10
@@ -79,6 +83,7 @@ class CurveAnalysis:
     """Per-reaction results of :func:`analyse_curves`; arrays have one entry per row.
 
     ``cq`` (second-derivative maximum) is ``NaN`` where the reaction did not amplify.
+    The background is ``baseline + baseline_slope * column`` (column index from 0).
     ``window_efficiency`` is LinRegPCR's ``10**slope`` of the window; ``efficiency`` is the
     same corrected for the slowing of the reaction inside the window (see
     :func:`initial_efficiency`).
@@ -91,6 +96,7 @@ class CurveAnalysis:
     efficiency: NDArray[np.float64]
     window_efficiency: NDArray[np.float64]
     baseline: NDArray[np.float64]
+    baseline_slope: NDArray[np.float64]
     window_slope: NDArray[np.float64]
     window_intercept: NDArray[np.float64]
     window_top: NDArray[np.float64]
@@ -168,6 +174,26 @@ def _ground_and_noise(values: NDArray[np.float64], peak2: NDArray[np.int64]) -> 
     return np.where(np.isfinite(ground), ground, values[:, 0]), noise
 
 
+def _ground_drift(values: NDArray[np.float64], peak2: NDArray[np.int64], span: tuple[int, int]) -> NDArray[
+        np.float64]:
+    """Slope (per column) of the ground phase just before the rise: cycles ``Cq - span[0]`` to ``Cq - span[1]``.
+
+    Zero where fewer than 5 such cycles exist (from cycle 3 on) or when ``span`` is empty.
+    """
+    n_cols = values.shape[1]
+    columns = np.arange(n_cols, dtype=np.float64)[None, :]
+    start = np.maximum(peak2 - span[0], 2)[:, None]
+    mask = (columns >= start) & (columns < (peak2 - span[1])[:, None])
+    weight = mask.astype(np.float64)
+    count = weight.sum(axis=1)
+    mean_x = (columns * weight).sum(axis=1) / np.maximum(count, 1)
+    mean_y = (values * weight).sum(axis=1) / np.maximum(count, 1)
+    dx = (columns - mean_x[:, None]) * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (dx * (values - mean_y[:, None])).sum(axis=1) / (dx * dx).sum(axis=1)
+    return np.asarray(np.where((count >= 5) & np.isfinite(slope), slope, 0.0), dtype=np.float64)
+
+
 def _fit_window(cycles: NDArray[np.float64], values: NDArray[np.float64], cq_index: NDArray[np.float64],
                 ground: NDArray[np.float64], amplitude: NDArray[np.float64],
                 parameters: CurveParameters) -> tuple[BaselineFit, NDArray[np.int64]]:
@@ -226,9 +252,11 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     top = np.max(values[:, max(n_cols - 5, 0):], axis=1)
     amplitude = top - ground
     cq_index = peak2 + _peak_offset(d2, peak2)
-    fit, stop = _fit_window(cycles, values, cq_index, ground, amplitude, parameters)
+    drift = _ground_drift(values, peak2, parameters.drift_cycles)
+    levelled = values - drift[:, None] * np.arange(n_cols)[None, :]
+    fit, stop = _fit_window(cycles, levelled, cq_index, _ground_and_noise(levelled, peak2)[0], amplitude, parameters)
     window_efficiency = np.power(10.0, fit.slope)
-    corrected = values - fit.baseline[:, None]
+    corrected = levelled - fit.baseline[:, None]
     efficiency = initial_efficiency(window_efficiency, corrected, stop, width=parameters.window_cycles)
     from chipdx.analysis.qpcr.detection import call_amplification
 
@@ -248,7 +276,7 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     return CurveAnalysis(
         cq=cq, cq_first_derivative=cq1, cq_cy0=cq_cy0, efficiency=np.where(amplified, efficiency, np.nan),
         window_efficiency=np.where(amplified, window_efficiency, np.nan),
-        baseline=fit.baseline, window_slope=fit.slope, window_intercept=fit.intercept,
+        baseline=fit.baseline, baseline_slope=drift, window_slope=fit.slope, window_intercept=fit.intercept,
         window_top=_position(cycles, stop, np.zeros(n_rows)), amplitude=amplitude, noise=noise,
         amplified=amplified, flags=flags, corrected=corrected, cycles=cycles,
         parameters=parameters)
@@ -261,6 +289,6 @@ def _empty_result(values: NDArray[np.float64], cycles: NDArray[np.float64], flag
     flags = flags | np.uint32(QcFlag.NO_AMPLIFICATION.bit)
     return CurveAnalysis(
         cq=nan, cq_first_derivative=nan, cq_cy0=nan, efficiency=nan, window_efficiency=nan, baseline=nan,
-        window_slope=nan, window_intercept=nan,
+        baseline_slope=nan, window_slope=nan, window_intercept=nan,
         window_top=nan, amplitude=nan, noise=nan, amplified=np.zeros(n_rows, bool), flags=flags,
         corrected=values, cycles=cycles, parameters=parameters)
