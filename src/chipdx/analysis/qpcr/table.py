@@ -74,6 +74,7 @@ def _run_frame(dataset: Dataset, run: Run, parameters: CurveParameters | None) -
         "amplicon_efficiency": amplicons.efficiency_used,
         "window_efficiency": curves.window_efficiency,
         "baseline": curves.baseline,
+        "baseline_slope": curves.baseline_slope,
         "amplitude": curves.amplitude,
         "noise": curves.noise,
     })
@@ -85,12 +86,13 @@ def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = N
     Extra columns: ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
     ``cq_cy0`` (Guescini's Cy0, the point N0 is computed from),
     ``amplicon_efficiency`` (the mean used for N0), ``window_efficiency`` (LinRegPCR's, before the
-    correction to the reaction start), ``baseline``, ``amplitude``, ``noise``.
+    correction to the reaction start), ``baseline`` and ``baseline_slope`` (background =
+    baseline + slope x column), ``amplitude``, ``noise``.
     """
     parameters = parameters or CurveParameters()
     frames = [_run_frame(dataset, run, parameters) for run in dataset.runs if run.reactions]
     columns = [*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency", "window_efficiency",
-               "baseline", "amplitude", "noise"]
+               "baseline", "baseline_slope", "amplitude", "noise"]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     frame.attrs["method"] = f"{CURVE_METHOD}; {AMPLICON_METHOD}"
     frame.attrs["parameters"] = asdict(parameters)
