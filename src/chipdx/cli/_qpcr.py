@@ -25,25 +25,41 @@ __all__ = ["add_commands"]
 _CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
 
 
-def _emit(frame: pd.DataFrame, output: Path | None) -> None:
-    buffer = _stdio.StringIO()
-    frame.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
-    text = buffer.getvalue()
+def _write_text(text: str, output: Path | None, rows: int) -> None:
     if output is None:
         for line in text.splitlines():
             out(line)
         return
     with io.atomic_output(output) as stream:
         stream.write(text.encode())
-    out(f"wrote     {output} ({len(frame)} rows)")
+    out(f"wrote     {output} ({rows} rows)")
+
+
+def _emit(frame: pd.DataFrame, output: Path | None) -> None:
+    buffer = _stdio.StringIO()
+    frame.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
+    _write_text(buffer.getvalue(), output, len(frame))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:.6g}"
+    return str(value)
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr import analyse
+    import csv
 
-    table = analyse(io.read(args.input))
-    table["amplified"] = table["amplified"].map({True: "true", False: "false"})
-    _emit(table, args.output)
+    from chipdx.analysis.qpcr.table import COLUMNS, analyse_columns
+
+    columns = analyse_columns(io.read(args.input))
+    buffer = _stdio.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True))
+    _write_text(buffer.getvalue(), args.output, len(columns["run"]))
     return EXIT_OK
 
 

@@ -2,15 +2,16 @@
 
 :func:`analyse` returns one row per reaction with the SPEC §7 columns;
 :func:`analyse_detailed` adds every intermediate value. Both carry the method and
-parameters in ``DataFrame.attrs``.
+parameters in ``DataFrame.attrs``. :func:`analyse_columns` gives the detailed table as
+plain arrays (no pandas), for callers that only write it out.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr.amplicon import AMPLICON_METHOD, AmpliconAnalysis, analyse_amplicons
@@ -18,10 +19,16 @@ from chipdx.analysis.qpcr.curves import CURVE_METHOD, CurveAnalysis, CurveParame
 from chipdx.analysis.qpcr.flags import decode
 from chipdx.model import Dataset, Run, SampleType
 
-__all__ = ["COLUMNS", "NEGATIVE_CONTROLS", "analyse", "analyse_detailed", "analyse_run"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyse", "analyse_columns", "analyse_detailed",
+           "analyse_run"]
 
 COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
            "amplified", "flags")
+DETAIL_COLUMNS = (*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency",
+                  "window_efficiency", "baseline", "baseline_slope", "amplitude", "noise")
 NEGATIVE_CONTROLS = frozenset({SampleType.NTC, SampleType.NO_AMPLIFICATION_CONTROL,
                                SampleType.NO_TARGET_PRESENT, SampleType.NO_REVERSE_TRANSCRIPTION})
 _NOT_IN_MEAN = NEGATIVE_CONTROLS | {SampleType.OPTICAL_CALIBRATOR}
@@ -51,18 +58,21 @@ def analyse_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | Non
     return curves, amplicons
 
 
-def _run_frame(dataset: Dataset, run: Run, parameters: CurveParameters | None) -> pd.DataFrame:
+def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None) -> dict[str, NDArray[
+        np.generic]]:
     curves, amplicons = analyse_run(dataset, run, parameters=parameters)
-    samples = [dataset.sample(r.sample_id) for r in run.reactions]
+    samples = {s.id: s for s in dataset.samples}
+    dyes = {t.id: t.dye_id for t in dataset.targets}
+    reaction_samples = [samples[r.sample_id] for r in run.reactions]
     bits = curves.flags | amplicons.flags
-    return pd.DataFrame({
-        "run": run.id,
+    columns: dict[str, object] = {
+        "run": [run.id] * len(run.reactions),
         "well": [r.well.label for r in run.reactions],
         "sample": [r.sample_id for r in run.reactions],
-        "sample_type": [s.type_for(r.target_id).value for s, r in zip(samples, run.reactions, strict=True)],
-        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in samples],
+        "sample_type": [s.type_for(r.target_id).value for s, r in zip(reaction_samples, run.reactions, strict=True)],
+        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in reaction_samples],
         "target": [r.target_id for r in run.reactions],
-        "dye": [dataset.target(r.target_id).dye_id for r in run.reactions],
+        "dye": [dyes[r.target_id] for r in run.reactions],
         "cq": curves.cq,
         "efficiency": curves.efficiency,
         "n0": amplicons.n0,
@@ -77,7 +87,20 @@ def _run_frame(dataset: Dataset, run: Run, parameters: CurveParameters | None) -
         "baseline_slope": curves.baseline_slope,
         "amplitude": curves.amplitude,
         "noise": curves.noise,
-    })
+    }
+    return {name: np.asarray(values, dtype=object if name in _TEXT else None) for name, values in columns.items()}
+
+
+_TEXT = frozenset({"run", "well", "sample", "sample_type", "target", "dye", "flags"})
+
+
+def analyse_columns(dataset: Dataset, *, parameters: CurveParameters | None = None) -> dict[str, NDArray[
+        np.generic]]:
+    """The :data:`DETAIL_COLUMNS` of every reaction of every run as arrays (text columns as objects)."""
+    parts = [_run_columns(dataset, run, parameters) for run in dataset.runs if run.reactions]
+    if not parts:
+        return {name: np.empty(0, dtype=object if name in _TEXT else np.float64) for name in DETAIL_COLUMNS}
+    return {name: np.concatenate([part[name] for part in parts]) for name in DETAIL_COLUMNS}
 
 
 def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
@@ -89,11 +112,11 @@ def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = N
     correction to the reaction start), ``baseline`` and ``baseline_slope`` (background =
     baseline + slope x column), ``amplitude``, ``noise``.
     """
+    import pandas as pd
+
     parameters = parameters or CurveParameters()
-    frames = [_run_frame(dataset, run, parameters) for run in dataset.runs if run.reactions]
-    columns = [*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency", "window_efficiency",
-               "baseline", "baseline_slope", "amplitude", "noise"]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(analyse_columns(dataset, parameters=parameters), columns=list(DETAIL_COLUMNS))
+    frame["amplified"] = frame["amplified"].astype(bool)
     frame.attrs["method"] = f"{CURVE_METHOD}; {AMPLICON_METHOD}"
     frame.attrs["parameters"] = asdict(parameters)
     return frame
