@@ -81,11 +81,19 @@ def test_gaps_are_filled_and_flagged() -> None:
     assert result.cq[2] == pytest.approx(result.cq[0], abs=0.5)
 
 
-def test_spike_is_flagged() -> None:
-    values = logistic_growth(np.array([1e-8, 1e-8]), 1.9, background=100.0)
-    values[1, 8] += 3000.0
-    flags = analyse_curves(values, CYCLES).flags
-    assert has(flags, QcFlag.SPIKE).tolist() == [False, True]
+def test_spike_step_and_noise_are_flagged() -> None:
+    rng = np.random.default_rng(1)
+    values = logistic_growth(np.full(5, 1e-9), 1.9, background=100.0) + rng.normal(0, 3, (5, 45))
+    values[1, 8] += 3000.0  # one reading off
+    values[2, 5:] += 1500.0  # the ground level jumps and stays
+    values[3, 40:] -= 2000.0  # the plateau drops
+    values[4] += rng.normal(0, 250, 45)
+    result = analyse_curves(values, CYCLES)
+    assert result.amplified.all()
+    assert has(result.flags, QcFlag.SPIKE).tolist() == [False, True, False, False, False]
+    assert has(result.flags, QcFlag.STEP).tolist() == [False, False, True, True, False]
+    assert has(result.flags, QcFlag.NOISY).tolist() == [False, False, False, False, True]
+    assert result.cq[1] == pytest.approx(result.cq[0], abs=0.1)  # the spike does not move the Cq
 
 
 def test_late_and_no_plateau() -> None:

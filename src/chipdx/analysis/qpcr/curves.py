@@ -153,7 +153,7 @@ def _second_derivative_maximum(d1: NDArray[np.float64], d2: NDArray[np.float64])
         NDArray[np.int64], NDArray[np.int64]]:
     peak1 = np.argmax(d1, axis=1)
     columns = np.arange(d2.shape[1])[None, :]
-    allowed = (columns <= peak1[:, None]) & (columns >= 1)
+    allowed = (columns <= peak1[:, None]) & (columns >= np.maximum(peak1 - 10, 1)[:, None])
     peak2 = np.argmax(np.where(allowed, d2, -np.inf), axis=1)
     return peak1.astype(np.int64), peak2.astype(np.int64)
 

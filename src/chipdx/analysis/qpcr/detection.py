@@ -38,8 +38,14 @@ def shape_flags(values: NDArray[np.float64], *, amplitude: NDArray[np.float64], 
     smooth = savgol(values, min(7, n_cols - (1 - n_cols % 2)), 3)
     residual = values - smooth
     spread = MAD_TO_SD * np.median(np.abs(residual), axis=1)
-    spike = np.max(np.abs(residual[:, 3:-3]), axis=1) if n_cols > 8 else np.zeros(values.shape[0])
-    spike = spike > np.maximum(10 * spread, 0.04 * scale)
+    # a spike stands out alone: its neighbours' residuals both have the opposite sign (a step's do not)
+    if n_cols > 8:
+        centre, before, after = residual[:, 3:-3], residual[:, 2:-4], residual[:, 4:-2]
+        alone = (np.sign(before) == -np.sign(centre)) & (np.sign(after) == -np.sign(centre))
+        large = np.abs(centre) > np.maximum(10 * spread, 0.04 * scale)[:, None]
+        spike = np.any(alone & large, axis=1)
+    else:
+        spike = np.zeros(values.shape[0], dtype=bool)
     steps = np.abs(np.diff(values, axis=1))
     columns = np.arange(n_cols - 1)[None, :]
     growth = amplified[:, None] & (columns >= peak2[:, None] - 8) & (columns <= peak1[:, None] + 6)
