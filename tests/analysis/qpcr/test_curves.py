@@ -123,3 +123,18 @@ def test_inputs_are_not_modified() -> None:
     before = values.copy()
     analyse_curves(values, CYCLES)
     np.testing.assert_array_equal(values, before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n_rows=st.integers(1, 4), n_cols=st.integers(0, 60), seed=st.integers(0, 2**16),
+       scale=st.sampled_from([0.0, 1e-12, 1.0, 1e6]), missing=st.floats(0.0, 0.9))
+def test_arbitrary_matrices_never_raise(n_rows: int, n_cols: int, seed: int, scale: float, missing: float) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(0, 1, (n_rows, n_cols)).cumsum(axis=1) * scale
+    values[rng.random((n_rows, n_cols)) < missing] = np.nan
+    result = analyse_curves(values, np.arange(1.0, n_cols + 1))
+    assert result.cq.shape == (n_rows,)
+    assert np.all(np.isnan(result.cq) | result.amplified)
+    amplicons = analyse_amplicons(result, np.zeros(n_rows, dtype=np.int64), controls=np.zeros(n_rows, bool),
+                                  replicates=np.zeros(n_rows, dtype=np.int64))
+    assert amplicons.n0.shape == (n_rows,)

@@ -69,8 +69,9 @@ def _mean_efficiency(curves: CurveAnalysis, groups: NDArray[np.int64], usable: N
     keep = usable & ~outlier & np.isfinite(efficiency)
     weight = keep.astype(np.float64)
     count = np.bincount(groups, weights=weight, minlength=n_groups)
-    total = np.bincount(groups, weights=np.where(keep, efficiency, 0.0), minlength=n_groups)
-    squares = np.bincount(groups, weights=np.where(keep, efficiency**2, 0.0), minlength=n_groups)
+    kept = np.where(keep, efficiency, 0.0)
+    total = np.bincount(groups, weights=kept, minlength=n_groups)
+    squares = np.bincount(groups, weights=kept**2, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / count, median)
         sd = np.sqrt(np.maximum(squares / count - mean**2, 0.0) * count / np.maximum(count - 1, 1))

@@ -82,7 +82,8 @@ class CurveParameters:
 class CurveAnalysis:
     """Per-reaction results of :func:`analyse_curves`; arrays have one entry per row.
 
-    ``cq`` (second-derivative maximum) is ``NaN`` where the reaction did not amplify.
+    ``cq`` (second-derivative maximum) is ``NaN`` where the reaction did not amplify; the
+    efficiencies are ``NaN`` also where the baseline criterion failed (``QC-BASELINE-ERROR``).
     The background is ``baseline + baseline_slope * column`` (column index from 0).
     ``window_efficiency`` is LinRegPCR's ``10**slope`` of the window; ``efficiency`` is the
     same corrected for the slowing of the reaction inside the window (see
@@ -274,8 +275,8 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     whole_cy0 = np.floor(np.clip(tangent, 0, n_cols - 1)).astype(np.int64)
     cq_cy0 = np.where(amplified, _position(cycles, whole_cy0, tangent - whole_cy0), np.nan)
     return CurveAnalysis(
-        cq=cq, cq_first_derivative=cq1, cq_cy0=cq_cy0, efficiency=np.where(amplified, efficiency, np.nan),
-        window_efficiency=np.where(amplified, window_efficiency, np.nan),
+        cq=cq, cq_first_derivative=cq1, cq_cy0=cq_cy0, efficiency=np.where(amplified & fit.ok, efficiency, np.nan),
+        window_efficiency=np.where(amplified & fit.ok, window_efficiency, np.nan),
         baseline=fit.baseline, baseline_slope=drift, window_slope=fit.slope, window_intercept=fit.intercept,
         window_top=_position(cycles, stop, np.zeros(n_rows)), amplitude=amplitude, noise=noise,
         amplified=amplified, flags=flags, corrected=corrected, cycles=cycles,
