@@ -32,9 +32,16 @@ def _points(
 ) -> list[Array | None]:
     """The values of ``fields`` in every ``point`` child, one array per field (``None`` if absent)."""
     elements = data.findall(tag(point))
+    wanted = {tag(name): index for index, name in enumerate(fields)}
+    table: list[list[str | None]] = [[None] * len(fields) for _ in elements]
+    for row, element in zip(table, elements, strict=True):  # one pass over the children (what findtext returns)
+        for child in element:
+            index = wanted.get(child.tag)
+            if index is not None and row[index] is None:
+                row[index] = child.text or ""
     columns: list[Array | None] = []
-    for name in fields:
-        texts = [e.findtext(tag(name)) for e in elements]
+    for position, name in enumerate(fields):
+        texts = [row[position] for row in table]
         if all(t is None for t in texts):
             columns.append(None)
             continue

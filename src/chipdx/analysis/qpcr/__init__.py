@@ -1,0 +1,25 @@
+"""Real-time qPCR analysis: baseline, amplification call, Cq, efficiency, N0, standard curves,
+relative quantification and melt curves — vectorised over the (reactions x cycles) matrix.
+
+See ``docs/qpcr.md`` for the algorithms, their citations and the QC flag codes.
+"""
+
+from chipdx.analysis.qpcr.amplicon import AmpliconAnalysis, analyse_amplicons
+from chipdx.analysis.qpcr.curves import CurveAnalysis, CurveParameters, analyse_curves
+from chipdx.analysis.qpcr.flags import FLAG_DESCRIPTIONS, QcFlag, decode
+from chipdx.analysis.qpcr.table import COLUMNS, analyse, analyse_detailed, analyse_run
+
+__all__ = [
+    "COLUMNS",
+    "FLAG_DESCRIPTIONS",
+    "AmpliconAnalysis",
+    "CurveAnalysis",
+    "CurveParameters",
+    "QcFlag",
+    "analyse",
+    "analyse_amplicons",
+    "analyse_curves",
+    "analyse_detailed",
+    "analyse_run",
+    "decode",
+]

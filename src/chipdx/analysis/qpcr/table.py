@@ -1,0 +1,147 @@
+"""Whole datasets in, result tables out: the qPCR engine as users call it.
+
+:func:`analyse` returns one row per reaction with the SPEC §7 columns;
+:func:`analyse_detailed` adds every intermediate value. Both carry the method and
+parameters in ``DataFrame.attrs``. :func:`analyse_columns` gives the detailed table as
+plain arrays (no pandas), for callers that only write it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chipdx.analysis.qpcr.amplicon import AMPLICON_METHOD, AmpliconAnalysis, analyse_amplicons
+from chipdx.analysis.qpcr.curves import CURVE_METHOD, CurveAnalysis, CurveParameters, analyse_curves
+from chipdx.analysis.qpcr.flags import decode
+from chipdx.model import Dataset, Run, SampleType
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyse", "analyse_columns", "analyse_detailed",
+           "analyse_run"]
+
+COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
+           "amplified", "flags")
+DETAIL_COLUMNS = (*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency",
+                  "window_efficiency", "baseline", "baseline_slope", "amplitude", "noise")
+NEGATIVE_CONTROLS = frozenset({SampleType.NTC, SampleType.NO_AMPLIFICATION_CONTROL,
+                               SampleType.NO_TARGET_PRESENT, SampleType.NO_REVERSE_TRANSCRIPTION})
+_NOT_IN_MEAN = NEGATIVE_CONTROLS | {SampleType.OPTICAL_CALIBRATOR}
+
+
+def _codes(values: list[str]) -> NDArray[np.int64]:
+    _, inverse = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    return np.asarray(inverse, dtype=np.int64).reshape(-1)
+
+
+def analyse_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | None = None) -> tuple[
+        CurveAnalysis, AmpliconAnalysis]:
+    """Curve and amplicon analysis of one run (reactions in the run's order)."""
+    types = [dataset.sample(r.sample_id).type_for(r.target_id) for r in run.reactions]
+    curves = analyse_curves(run.fluorescence, run.cycles, parameters=parameters)
+    targets = [r.target_id for r in run.reactions]
+    negative = np.array([t in NEGATIVE_CONTROLS for t in types], dtype=bool)
+    excluded = np.array([t in _NOT_IN_MEAN for t in types], dtype=bool)
+    replicates = _codes([f"{r.sample_id}\x00{r.target_id}" for r in run.reactions])
+    amplicons = analyse_amplicons(curves, _codes(targets), controls=excluded, replicates=replicates)
+    if (excluded & ~negative).any():  # optical calibrators: left out of the mean, but not negative controls
+        from chipdx.analysis.qpcr.flags import QcFlag
+
+        wrong = np.uint32(QcFlag.NTC_AMPLIFICATION.bit)
+        fixed = np.where(excluded & ~negative, amplicons.flags & ~wrong, amplicons.flags).astype(np.uint32)
+        object.__setattr__(amplicons, "flags", fixed)
+    return curves, amplicons
+
+
+def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None) -> dict[str, NDArray[
+        np.generic]]:
+    curves, amplicons = analyse_run(dataset, run, parameters=parameters)
+    samples = {s.id: s for s in dataset.samples}
+    dyes = {t.id: t.dye_id for t in dataset.targets}
+    reaction_samples = [samples[r.sample_id] for r in run.reactions]
+    bits = curves.flags | amplicons.flags
+    columns: dict[str, object] = {
+        "run": [run.id] * len(run.reactions),
+        "well": [r.well.label for r in run.reactions],
+        "sample": [r.sample_id for r in run.reactions],
+        "sample_type": [s.type_for(r.target_id).value for s, r in zip(reaction_samples, run.reactions, strict=True)],
+        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in reaction_samples],
+        "target": [r.target_id for r in run.reactions],
+        "dye": [dyes[r.target_id] for r in run.reactions],
+        "cq": curves.cq,
+        "efficiency": curves.efficiency,
+        "n0": amplicons.n0,
+        "amplified": curves.amplified,
+        "flags": [";".join(codes) for codes in decode(bits)],
+        "cq_threshold": amplicons.cq_threshold,
+        "cq_first_derivative": curves.cq_first_derivative,
+        "cq_cy0": curves.cq_cy0,
+        "amplicon_efficiency": amplicons.efficiency_used,
+        "window_efficiency": curves.window_efficiency,
+        "baseline": curves.baseline,
+        "baseline_slope": curves.baseline_slope,
+        "amplitude": curves.amplitude,
+        "noise": curves.noise,
+    }
+    return {name: np.asarray(values, dtype=object if name in _TEXT else None) for name, values in columns.items()}
+
+
+_TEXT = frozenset({"run", "well", "sample", "sample_type", "target", "dye", "flags"})
+
+
+def analyse_columns(dataset: Dataset, *, parameters: CurveParameters | None = None) -> dict[str, NDArray[
+        np.generic]]:
+    """The :data:`DETAIL_COLUMNS` of every reaction of every run as arrays (text columns as objects)."""
+    parts = [_run_columns(dataset, run, parameters) for run in dataset.runs if run.reactions]
+    if not parts:
+        return {name: np.empty(0, dtype=object if name in _TEXT else np.float64) for name in DETAIL_COLUMNS}
+    return {name: np.concatenate([part[name] for part in parts]) for name in DETAIL_COLUMNS}
+
+
+def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
+    """One row per reaction of every run: the SPEC §7 columns plus intermediate values.
+
+    Extra columns: ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
+    ``cq_cy0`` (Guescini's Cy0, the point N0 is computed from),
+    ``amplicon_efficiency`` (the mean used for N0), ``window_efficiency`` (LinRegPCR's, before the
+    correction to the reaction start), ``baseline`` and ``baseline_slope`` (background =
+    baseline + slope x column), ``amplitude``, ``noise``.
+    """
+    import pandas as pd
+
+    parameters = parameters or CurveParameters()
+    frame = pd.DataFrame(analyse_columns(dataset, parameters=parameters), columns=list(DETAIL_COLUMNS))
+    frame["amplified"] = frame["amplified"].astype(bool)
+    frame.attrs["method"] = f"{CURVE_METHOD}; {AMPLICON_METHOD}"
+    frame.attrs["parameters"] = asdict(parameters)
+    return frame
+
+
+def analyse(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
+    """One row per reaction with exactly the SPEC §7 columns.
+
+    ``cq`` is the second-derivative-maximum Cq (``NaN`` when not amplified),
+    ``efficiency`` the reaction's own initial efficiency (fold per cycle, 2 = 100 %),
+    ``n0`` the starting fluorescence from the amplicon's mean efficiency, ``flags`` the
+    ``;``-joined QC codes.
+
+    Examples
+    --------
+    >>> from chipdx.model import AmplificationCurves, Dataset, Dye, PlateFormat, Reaction, Run, Sample, Target
+    >>> c = np.arange(1.0, 41.0)
+    >>> plate = PlateFormat(8, 12)
+    >>> run = Run("r", plate, (Reaction(plate.parse("A1"), "S", "T"),), amplification=AmplificationCurves(
+    ...     c, [100 + 1e4 / (1 + np.exp(-(c - 25) / 1.5))]))
+    >>> data = Dataset((run,), samples=(Sample("S"),), targets=(Target("T", "SYBR"),), dyes=(Dye("SYBR"),))
+    >>> list(analyse(data).columns) == list(COLUMNS)
+    True
+    """
+    detailed = analyse_detailed(dataset, parameters=parameters)
+    frame = detailed.loc[:, list(COLUMNS)].copy()
+    frame.attrs = dict(detailed.attrs)
+    return frame

@@ -1,0 +1,160 @@
+"""qPCR commands: ``chipdx qpcr analyze | melt | standard-curve | relative``.
+
+The analysis stack (pandas, scipy) is imported inside the handlers, so that other
+commands (``--version``, ``info``, ...) start without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io as _stdio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chipdx import io
+from chipdx.cli._common import EXIT_OK, out
+from chipdx.errors import UnsupportedError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["add_commands"]
+
+_CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
+
+
+def _write_text(text: str, output: Path | None, rows: int) -> None:
+    if output is None:
+        for line in text.splitlines():
+            out(line)
+        return
+    with io.atomic_output(output) as stream:
+        stream.write(text.encode())
+    out(f"wrote     {output} ({rows} rows)")
+
+
+def _emit(frame: pd.DataFrame, output: Path | None) -> None:
+    buffer = _stdio.StringIO()
+    frame.to_csv(buffer, index=False, float_format="%.6g", lineterminator="\n")
+    _write_text(buffer.getvalue(), output, len(frame))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:.6g}"
+    return str(value)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import csv
+
+    from chipdx.analysis.qpcr.table import COLUMNS, analyse_columns
+
+    columns = analyse_columns(io.read(args.input))
+    buffer = _stdio.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True))
+    _write_text(buffer.getvalue(), args.output, len(columns["run"]))
+    return EXIT_OK
+
+
+def _melt(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from chipdx.analysis.qpcr.melt import analyse_melt
+
+    dataset = io.read(args.input)
+    frames = []
+    for run in dataset.runs:
+        if run.melt is None:
+            continue
+        result = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+        result.insert(0, "target", [r.target_id for r in run.reactions])
+        result.insert(0, "sample", [r.sample_id for r in run.reactions])
+        result.insert(0, "well", [r.well.label for r in run.reactions])
+        result.insert(0, "run", run.id)
+        frames.append(result[~np.all(np.isnan(run.melt.fluorescence), axis=1)])
+    if not frames:
+        raise UnsupportedError(f"{args.input}: no melt curves in the file")
+    _emit(pd.concat(frames, ignore_index=True), args.output)
+    return EXIT_OK
+
+
+def _standard_curve(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
+
+    table = analyse_detailed(io.read(args.input))
+    rows: list[dict[str, Any]] = []
+    standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
+    if standards.empty:
+        raise UnsupportedError(f"{args.input}: no standards with a known quantity")
+    for (run, target), group in standards.groupby(["run", "target"], sort=False):
+        cq = group[_CQ_COLUMNS[args.cq]].to_numpy(float)
+        try:
+            curve = fit_standard_curve(cq, group["quantity"].to_numpy(float))
+        except ValueError:
+            continue  # fewer than two amplified input levels: no curve for this target
+        amplicon = float(np.nanmedian(group["amplicon_efficiency"]))
+        rows.append({"run": run, "target": target, "cq": args.cq, "slope": curve.slope, "intercept": curve.intercept,
+                     "efficiency": curve.efficiency, "r_squared": curve.r_squared, "n_points": curve.n_points,
+                     "range_low": curve.linear_range[0], "range_high": curve.linear_range[1], "lod": curve.lod,
+                     "amplicon_efficiency": amplicon,
+                     "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, amplicon) else ""})
+    if not rows:
+        raise UnsupportedError(f"{args.input}: a standard curve needs amplified standards at two or more input levels")
+    _emit(pd.DataFrame(rows), args.output)
+    return EXIT_OK
+
+
+def _relative(args: argparse.Namespace) -> int:
+    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
+
+    table = analyse_detailed(io.read(args.input))
+    efficiencies: dict[str, float] | None = None
+    if args.efficiency == "amplicon":
+        medians = table.groupby("target")["amplicon_efficiency"].median().dropna()
+        efficiencies = {str(k): float(v) for k, v in medians.items()}
+    try:
+        result = relative_quantities(table, references=args.reference, calibrator=args.calibrator,
+                                     efficiencies=efficiencies)
+    except ValueError as exc:
+        raise UnsupportedError(f"{args.input}: {exc}") from None
+    if len(args.reference) > 2:
+        stability = genorm_stability(table, references=args.reference)
+        out("# geNorm M: " + ", ".join(f"{gene} {value:.3f}" for gene, value in stability.items()))
+    _emit(result, args.output)
+    return EXIT_OK
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``qpcr analyze | melt | standard-curve | relative`` to the ``chipdx`` subparsers."""
+    qpcr = commands.add_parser("qpcr", help="real-time qPCR analysis (Cq, efficiency, N0, melt, quantities)")
+    sub = qpcr.add_subparsers(dest="qpcr_command", metavar="COMMAND", required=True)
+    specs = (("analyze", "one row per reaction: Cq, efficiency, N0, amplification call, QC flags", _analyze),
+             ("melt", "melt-curve Tm and product flags per reaction", _melt),
+             ("standard-curve", "standard curve per run and target from the standards", _standard_curve),
+             ("relative", "relative quantities (delta-delta-Cq or Pfaffl) against reference genes", _relative))
+    for name, text, handler in specs:
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument("input", type=Path, help="run file (any supported format)")
+        command.add_argument("-o", "--output", type=Path, default=None, help="CSV output (default: stdout)")
+        command.set_defaults(handler=handler)
+        if name == "standard-curve":
+            command.add_argument("--cq", choices=sorted(_CQ_COLUMNS), default="sdm",
+                                 help="quantification point: second-derivative maximum (default), Cy0, or "
+                                      "LinRegPCR threshold")
+        if name == "relative":
+            command.add_argument("--reference", action="append", required=True, metavar="GENE",
+                                 help="reference gene target (repeat for several)")
+            command.add_argument("--calibrator", default=None, help="calibrator sample (default: first by name)")
+            command.add_argument("--efficiency", choices=["2", "amplicon"], default="2",
+                                 help="2 = delta-delta-Cq; amplicon = Pfaffl with each amplicon's mean efficiency")

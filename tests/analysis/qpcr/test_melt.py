@@ -1,0 +1,47 @@
+"""Melt curves: Tm, multiple products, primer dimers, flat curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chipdx.analysis.qpcr.melt import analyse_melt
+from tests.conftest import shared
+
+
+def _melt(*peaks: tuple[float, float], n: int = 151) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(65.0, 95.0, n)
+    f = 0.2 * (95 - t) / 30
+    for tm, height in peaks:
+        f = f + height / (1 + np.exp((t - tm) / 0.5))
+    return t, f
+
+
+def test_tm_and_flags() -> None:
+    curves = [_melt((84.0, 1.0)), _melt((84.0, 1.0), (88.5, 0.6)), _melt((84.0, 1.0), (74.0, 0.4)),
+              (np.linspace(65, 95, 151), np.full(151, 3.0))]
+    t = np.vstack([c[0] for c in curves])
+    f = np.vstack([c[1] for c in curves])
+    result = analyse_melt(t, f)
+    assert result["tm"].iloc[0] == pytest.approx(84.0, abs=0.15)
+    assert result["flags"].iloc[0] == ""
+    assert "QC-MELT-MULTIPLE-PRODUCTS" in result["flags"].iloc[1]
+    assert "QC-MELT-PRIMER-DIMER" in result["flags"].iloc[2]
+    assert result["flags"].iloc[3] == "QC-MELT-NO-PEAK" and np.isnan(result["tm"].iloc[3])
+
+
+def test_padding_and_gaps() -> None:
+    t, f = _melt((82.0, 1.0))
+    t = np.r_[t, np.full(10, np.nan)][None, :]
+    f = np.r_[f, np.full(10, np.nan)][None, :]
+    assert analyse_melt(t, f)["tm"].iloc[0] == pytest.approx(82.0, abs=0.15)
+
+
+def test_public_melt_tm_near_rdmlpython() -> None:
+    from chipdx import io
+
+    data = io.read(shared("qpcr", "rdmlpython_plates", "test_mca_1_raw_data.rdml"))
+    run = next(r for r in data.runs if r.melt is not None)
+    assert run.melt is not None
+    tm = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)["tm"]
+    assert abs(float(np.nanmedian(tm)) - 85.7) < 0.5  # rdmlpython's mean peak temperature: 85.74 °C

@@ -1,0 +1,82 @@
+"""``chipdx qpcr`` commands: the SPEC §7 columns and the sub-commands, on the embedded example run."""
+
+from __future__ import annotations
+
+import csv
+import io as stdio
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from chipdx.analysis.qpcr import COLUMNS
+from chipdx.cli import main
+
+EXAMPLE = Path(str(resources.files("chipdx.data") / "example_run.rdml"))
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(stdio.StringIO(text)))
+
+
+def test_analyze_columns_and_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "out.csv"
+    assert main(["qpcr", "analyze", str(EXAMPLE), "-o", str(output)]) == 0
+    text = output.read_text()
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    rows = _rows(text)
+    assert len(rows) == 60
+    for row in rows:
+        assert row["amplified"] in {"true", "false"}
+        assert (row["cq"] == "") == (row["amplified"] == "false")
+        assert all(code.startswith("QC-") for code in row["flags"].split(";") if code)
+    assert any(r["quantity"] for r in rows if r["sample_type"] == "std")
+    assert all(r["amplified"] == "false" or "QC-NTC-AMPLIFICATION" in r["flags"]
+               for r in rows if r["sample_type"] == "ntc")
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_analyze_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qpcr", "analyze", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == ",".join(COLUMNS)
+
+
+def test_melt_standard_curve_relative(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qpcr", "melt", str(EXAMPLE)]) == 0
+    melt = _rows(capsys.readouterr().out)
+    assert len(melt) == 60 and all(r["tm"] for r in melt if r["sample"] != "ntc")
+    assert main(["qpcr", "standard-curve", str(EXAMPLE)]) == 0
+    curves = _rows(capsys.readouterr().out)
+    assert {r["target"] for r in curves} == {"GAPDH", "MYC"}
+    assert all(1.6 < float(r["efficiency"]) < 2.2 for r in curves)
+    assert main(["qpcr", "relative", str(EXAMPLE), "--reference", "GAPDH"]) == 0
+    relative = _rows(capsys.readouterr().out)
+    assert relative and all(r["target"] == "MYC" for r in relative)
+
+
+def test_relative_unknown_reference_is_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qpcr", "relative", str(EXAMPLE), "--reference", "NOPE"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "NOPE" in err
+
+
+def test_bad_input_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.rdml"
+    bad.write_text("not a run file")
+    assert main(["qpcr", "analyze", str(bad)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_standard_curve_needs_two_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx import io
+    from chipdx.model import Dataset, Quantity, Sample, SampleType
+
+    data = io.read(EXAMPLE)
+    one_level = Dataset(data.runs, samples=tuple(
+        Sample(s.id, s.type, Quantity(100.0) if s.type is SampleType.STANDARD else s.quantity) for s in data.samples),
+        targets=data.targets, dyes=data.dyes)
+    path = tmp_path / "one_level.rdml"
+    io.write(one_level, path)
+    assert main(["qpcr", "standard-curve", str(path), "--cq", "cy0"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "two or more input levels" in err
