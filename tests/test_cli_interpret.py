@@ -105,11 +105,25 @@ def test_broken_assay_file_is_one_line_exit_1(tmp_path: Path, capsys: pytest.Cap
     assert err.count("\n") == 1 and "bad.yaml" in err and "targets" in err
 
 
-def test_interpret_on_a_run_file_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    with resources.as_file(resources.files("chipdx.data") / "example_run.rdml") as example:
-        assert main(["interpret", str(example), "--assay", "cdc-2019-ncov"]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "qPCR analysis engine" in err and "Cq table" in err
+def test_interpret_analyses_a_run_file_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from chipdx import io
+    from chipdx.sim import random_specimens, simulate_cartridge
+
+    rng = np.random.default_rng(5)
+    result = simulate_cartridge(random_specimens(2, rng=rng), rng=rng)
+    assert result.dataset is not None
+    run_file = tmp_path / "cartridge.rdml"
+    io.write(result.dataset, run_file)
+    assert main(["interpret", str(run_file), "--assay", "resp-4plex-demo", "-o", str(tmp_path / "calls.csv")]) == 0
+    rows = (tmp_path / "calls.csv").read_text().splitlines()
+    assert rows[0] == "sample,sample_type,result,action,reason_codes,rule_ids"
+    by_sample = {row.split(",")[0]: row.split(",") for row in rows[1:]}
+    assert set(by_sample) == {"S1", "S2", "EC", "NTC", "PC"}
+    assert by_sample["PC"][1:3] == ["pos", "detected"], "the positive control holds every target"
+    valid = {"detected", "not_detected", "inconclusive", "invalid", "presumptive_positive", "review"}
+    assert all(row[2] in valid for row in by_sample.values())
 
 
 def test_unknown_assay_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

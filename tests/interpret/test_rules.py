@@ -15,7 +15,8 @@ CONTROLS = {
     "who-charite-e-rdrp": [("PC", "pos", {"E": 28.0, "RdRp": 29.0, "IC": 30.0}),
                            ("NTC", "ntc", {"E": N, "RdRp": N, "IC": N})],
     "resp-4plex-demo": [("PC", "pos", {"FluA": 28.0, "FluB": 28.0, "SARS-CoV-2": 28.0, "RNaseP": 28.0}),
-                        ("NTC", "ntc", {"FluA": N, "FluB": N, "SARS-CoV-2": N, "RNaseP": N})],
+                        ("NTC", "ntc", {"FluA": N, "FluB": N, "SARS-CoV-2": N, "RNaseP": N}),
+                        ("EC", "ext", {"FluA": N, "FluB": N, "SARS-CoV-2": N, "RNaseP": 31.0})],
 }
 
 
@@ -264,3 +265,15 @@ def test_two_of_three_replicates_with_agreeing_tm(wells: list, call: str, reason
     (r,) = interpret_observations(obs, assay)
     (target,) = r.targets
     assert target.call == call and reason in target.reason_codes
+
+
+@pytest.mark.parametrize("extraction_control", [
+    {"FluA": N, "FluB": N, "SARS-CoV-2": N, "RNaseP": N},  # no human RNA came through extraction
+    {"FluA": 33.0, "FluB": N, "SARS-CoV-2": N, "RNaseP": 31.0},  # contamination during extraction
+])
+def test_a_failed_extraction_control_invalidates_the_specimens(extraction_control: dict) -> None:
+    controls = [*CONTROLS["resp-4plex-demo"][:2], ("EC", "ext", extraction_control)]
+    result, action, rules = specimen(run("resp-4plex-demo", {"FluA": D, "FluB": N, "SARS-CoV-2": N, "RNaseP": D},
+                                         controls))
+    assert (result, action) == ("invalid", "re_extract")
+    assert "RESP-C3" in rules

@@ -6,7 +6,9 @@
     ``curve_id`` = ``well:target``). Output (SPEC §7): dataset, curve_id, p_amplified,
     call, flags, reasons.
 ``chipdx interpret IN --assay NAME|FILE [-o OUT.csv] [--targets-out FILE]``
-    IN is a Cq table (``sample, sample_type, target, cq``). Output (SPEC §7): sample,
+    IN is a Cq table (``sample, sample_type, target, cq``) or any run file, which is
+    analysed end to end first (qPCR engine, locked curve classifier; dPCR engine for
+    partitions: :mod:`chipdx.cli._pipeline`). Output (SPEC §7): sample,
     sample_type, result, action, reason_codes, rule_ids; ``--targets-out`` writes the
     per-target records with model and ruleset provenance.
 """
@@ -17,7 +19,7 @@ import argparse
 import csv
 import gzip
 import io as _io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +28,21 @@ from numpy.typing import NDArray
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, out
-from chipdx.errors import FormatError, UnsupportedError
+from chipdx.cli._pipeline import analyse_dataset, qpcr_observations
+from chipdx.errors import FormatError
 from chipdx.interpret.assays import Assay, load_assay, parse_assay, shipped_assays
 from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
 from chipdx.interpret.results import SampleResult
 from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.io._safety import read_file_bounded
-from chipdx.model import Dataset
 
-__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands", "run_observations"]
+__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands"]
 
 CLASSIFY_COLUMNS = ("dataset", "curve_id", "p_amplified", "call", "flags", "reasons")
 INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids")
 TARGET_COLUMNS = ("sample", "target", "role", "channel", "cq", "copies_per_ul", "p_amplified", "call", "flags",
                   "reason_codes", "rule_ids", "needs_review", "review_reason", "wells", "model_id", "model_sha256",
                   "ruleset_id", "ruleset_sha256", "software_version")
-
-#: Seam for the qPCR engine: turns a run file into observations (Cq + curve calls) for the
-#: decision table. The lead wires ``chipdx.analysis.qpcr`` here; until then it is ``None``.
-run_observations: Callable[[Dataset], Sequence[Observation]] | None = None
-
 
 def _head(path: Path) -> str:
     data = read_file_bounded(path)[:65536]
@@ -128,11 +125,7 @@ def _observations(path: Path) -> list[Observation]:
         return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                             n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
                             well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
-    dataset = io.read(path)  # a run file: needs the qPCR engine to get Cq values
-    if run_observations is None:
-        raise UnsupportedError(f"{path}: interpreting a run file needs the qPCR analysis engine, which this build "
-                               "does not include yet; give a Cq table CSV (sample, sample_type, target, cq)")
-    return list(run_observations(dataset))
+    return qpcr_observations(analyse_dataset(io.read(path)))
 
 
 def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
@@ -172,8 +165,8 @@ def add_commands(commands: Any) -> None:
     classify.add_argument("--model", default=DEFAULT_MODEL, help="locked model id (default: %(default)s)")
     classify.set_defaults(handler=_classify)
 
-    interpret = commands.add_parser("interpret", help="apply an assay decision table to a Cq table")
-    interpret.add_argument("input", type=Path, help="Cq table CSV (sample,sample_type,target,cq)")
+    interpret = commands.add_parser("interpret", help="apply an assay decision table to a run or a Cq table")
+    interpret.add_argument("input", type=Path, help="any run file, or a Cq table CSV (sample,sample_type,target,cq)")
     interpret.add_argument("--assay", required=True,
                            help=f"shipped assay ({', '.join(shipped_assays())}) or an assay YAML file")
     interpret.add_argument("-o", "--output", type=Path, default=None, help="output CSV (default: standard output)")

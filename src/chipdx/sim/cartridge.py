@@ -7,8 +7,10 @@ chain (elution at the heater's real peak temperature), inhibitor carry-over lowe
 efficiency, and every PCR droplet that finished its cycles is read as a 4-plex (FAM, HEX, ROX,
 Cy5) qPCR reaction. A run that aborts returns no data, only its log.
 
-The default panel is a respiratory panel in the style of multiplex SARS-CoV-2 / influenza A /
-RSV assays with a human RNase P specimen control; specimen loads are [assumption].
+The default panel is a respiratory 4-plex in the style of multiplex influenza A / influenza B /
+SARS-CoV-2 assays with a human RNase P specimen control; target names and channels are those of
+the ``resp-4plex-demo`` assay (FluA FAM, FluB HEX, SARS-CoV-2 Cy5, RNaseP ROX). Specimen loads
+are [assumption].
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ __all__ = ["RESPIRATORY_PANEL", "CartridgeResult", "CartridgeTruth", "Specimen",
 #: Targets of the default panel: id, dye, amplification factor per cycle. RP is the human
 #: specimen control (RNase P), present in every human specimen.
 RESPIRATORY_PANEL: tuple[SimTarget, ...] = (
-    SimTarget("SARS-CoV-2 N1", "FAM", 1.93), SimTarget("Influenza A", "HEX", 1.91),
-    SimTarget("RSV", "ROX", 1.92), SimTarget("RNase P", "Cy5", 1.95),
+    SimTarget("FluA", "FAM", 1.91), SimTarget("FluB", "HEX", 1.92),
+    SimTarget("SARS-CoV-2", "Cy5", 1.93), SimTarget("RNaseP", "ROX", 1.95),
 )
 _SAMPLE_UL = 20.0
 _PC_COPIES = 1000
@@ -79,10 +81,10 @@ def random_specimens(n: int, *, rng: np.random.Generator, panel: tuple[SimTarget
                      ) -> tuple[Specimen, ...]:
     """``n`` specimens: each carries human RNase P and, with probability 0.6, one pathogen."""
     specimens = []
-    pathogens = [t.id for t in panel if t.id != "RNase P"]
+    pathogens = [t.id for t in panel if t.id != "RNaseP"]
     for k in range(1, n + 1):
         copies = {t.id: 0 for t in panel}
-        copies["RNase P"] = int(rng.poisson(10 ** rng.uniform(3.0, 4.5)))
+        copies["RNaseP"] = int(rng.poisson(10 ** rng.uniform(3.0, 4.5)))
         if rng.random() < 0.6:
             copies[pathogens[int(rng.integers(len(pathogens)))]] = int(rng.poisson(10 ** rng.uniform(1.5, 5.5)))
         specimens.append(Specimen(f"S{k}", tuple(copies.items())))
@@ -112,7 +114,7 @@ def _inputs(specimens: tuple[Specimen, ...], execution: Execution, protocol: Pro
     peaks = _elution_peaks(protocol, execution)
     panel = [t.id for t in RESPIRATORY_PANEL]
     out = {}
-    matrix = [("EC", {t: (int(rng.poisson(2000)) if t == "RNase P" else 0) for t in panel})]
+    matrix = [("EC", {t: (int(rng.poisson(2000)) if t == "RNaseP" else 0) for t in panel})]
     for k, (tag, copies) in enumerate([*((f"S{i}", dict(s.copies)) for i, s in enumerate(specimens, 1)), *matrix]):
         name = specimens[k].name if k < len(specimens) else tag
         result = extract(copies, rng=rng, params=params, elution_temp_c=peaks.get(tag, 65.0))

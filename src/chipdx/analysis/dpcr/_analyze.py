@@ -47,6 +47,7 @@ class _Entry:
     n_rain: int = 0
     n_invalid: int = 0
     threshold: float = float("nan")
+    rain_band: tuple[float, float] = (float("nan"), float("nan"))
     resolution: float = float("nan")
     method: str = ""
     flags: list[str] = dataclasses.field(default_factory=list)
@@ -125,6 +126,7 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entr
         for entry, w, negative in zip(members, index, negatives, strict=True):
             entry.n_positive, entry.n_negative = int(positive[w]), int(valid[w] - positive[w])
             entry.n_rain, entry.threshold, entry.method = int(rain[w]), fit.threshold, fit.method
+            entry.rain_band = (float(bands[w, channel, 0]), float(bands[w, channel, 1]))
             entry.resolution = fit.resolution
             if fit.method == "one_cloud":
                 entry.flags.append(DpcrFlag.ONE_CLOUD)
@@ -268,7 +270,8 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
         One row per well x target: the SPEC §7 columns (:data:`RESULT_COLUMNS`) then
         ``run``, ``sample_type``, ``n_invalid``, ``partition_volume_nl``,
         ``copies_per_reaction``, ``copies_per_specimen``, ``dilution``, ``resolution``,
-        ``method``, ``ci_method``; ``result.attrs["settings"]`` holds the settings used.
+        ``method``, ``ci_method``, ``rain_low``, ``rain_high`` (the amplitude band counted as rain,
+        NaN for count-only wells); ``result.attrs["settings"]`` holds the settings used.
     """
     settings = settings or DpcrSettings()
     frames = []
@@ -309,6 +312,7 @@ def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFr
         "copies_per_reaction": copies * reaction, "copies_per_specimen": copies * dilution,
         "dilution": dilution, "resolution": [e.resolution for e in entries],
         "method": [e.method for e in entries], "ci_method": settings.ci_method,
+        "rain_low": [e.rain_band[0] for e in entries], "rain_high": [e.rain_band[1] for e in entries],
     })
 
 
