@@ -33,17 +33,6 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert "usage:" in result.stderr
 
 
-def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    printed = capsys.readouterr().out
-    rdml = tmp_path / "example_run_v1.3.rdml"
-    assert str(rdml) in printed and "60 reactions" in printed
-    dataset = io.read(rdml)
-    assert dataset.provenance is not None and dataset.provenance.format_version == "1.3"
-    assert dataset.runs[0].fluorescence.shape == (60, 40)
-    assert (tmp_path / "summary.txt").read_text().startswith("file")
-
-
 def test_info_summarises_a_public_file(capsys: pytest.CaptureFixture[str]) -> None:
     path = shared("qpcr", "ruijter2013_technical", "rdml", "ds_94_4_v1.3.rdml")
     assert main(["info", str(path)]) == 0

@@ -41,3 +41,20 @@ def test_report_renders_with_every_figure(browser_page, tmp_path: Path) -> None:
     browser_page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000, "a blank page would be a few kB"
     assert browser_page.evaluate("document.body.scrollHeight") > 2000
+
+
+def test_demo_report_renders_in_the_browser(browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import contextlib
+    import io
+
+    from chipdx.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["demo", "--out", str(tmp_path)]) == 0
+    browser_page.goto((tmp_path / "report.html").as_uri())
+    images = browser_page.evaluate("Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])")
+    kinds = " ".join(alt for alt, _, _ in images)
+    assert "plate map" in kinds and "amplification" in kinds and "melt" in kinds and "partitions" in kinds
+    assert all(complete and width > 100 for _, complete, width in images)
+    browser_page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
+    assert (tmp_path / "demo.png").stat().st_size > 200_000

@@ -43,7 +43,7 @@ def example_report(generated_at: str = "generated at 2026-11-25T00:00:00Z") -> R
                            ("detected",) * 8 + ("not_detected",) * 4, np.r_[cq[:8], [np.nan] * 4], 100.0),),
         melts=(MeltPanel("GAPDH", temperature, np.exp(-((temperature - 84) / 1.5) ** 2), ("a", "b"),
                          np.array([84.0, np.nan]), (83.0, 86.0)),),
-        droplets=(DropletPanel("A01", "S1", ("FAM", "HEX"), amplitudes, positive, rng.random(4000) < 0.01,
+        droplets=(DropletPanel("A01", "S1", ("FAM", "HEX"), amplitudes, positive, rng.random((4000, 2)) < 0.01,
                                (5000.0, None)),),
         tables=(Table("Calls", ("sample", "result", "reasons"), (("S1", "detected", "N1 < 40"),
                                                                  ("S2", "invalid", "CDC-NTC-FAIL"))),),

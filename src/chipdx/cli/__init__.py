@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from chipdx._version import __version__
-from chipdx.cli import _dpcr, _foundation, _interpret, _qpcr, _simulate
+from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _qpcr, _report, _simulate
 from chipdx.cli._common import EXIT_INVALID
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_foundation, _simulate, _qpcr, _dpcr, _interpret)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_demo, _foundation, _simulate, _qpcr, _dpcr, _interpret, _report)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,10 +1,9 @@
-"""Foundation commands: ``demo``, ``info``, ``validate`` and ``convert``."""
+"""Foundation commands: ``info``, ``validate`` and ``convert``."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from chipdx.model import Dataset
 
 __all__ = ["add_commands", "format_summary"]
 
-DEMO_RUN = "example_run.rdml"
 
 def format_summary(dataset: Dataset, summaries: Sequence[RunSummary]) -> list[str]:
     p = dataset.provenance
@@ -70,31 +68,8 @@ def _convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo(args: argparse.Namespace) -> int:
-    folder = Path(args.out)
-    with resources.as_file(resources.files("chipdx.data") / DEMO_RUN) as example:
-        dataset = io.read(example)
-    lines = format_summary(dataset, summarise(dataset))
-    for line in lines:
-        out(line)
-    rdml = folder / "example_run_v1.3.rdml"
-    summary = folder / "summary.txt"
-    io.write(dataset, rdml)
-    with io.atomic_output(summary) as stream:
-        stream.write(("\n".join(lines) + "\n").encode())
-    out()
-    out("outputs")
-    out(f"  RDML 1.3  {rdml}")
-    out(f"  summary   {summary}")
-    return EXIT_OK
-
-
 def add_commands(commands: Any) -> None:
-    """Add ``demo``, ``info``, ``validate`` and ``convert`` to the ``chipdx`` subparsers."""
-    demo = commands.add_parser("demo", help="run the main job on the embedded example, end to end")
-    demo.add_argument("--out", default="chipdx-demo", help="output folder (default: %(default)s)")
-    demo.set_defaults(handler=_demo)
-
+    """Add ``info``, ``validate`` and ``convert`` to the ``chipdx`` subparsers."""
     info = commands.add_parser("info", help="summarise a run file")
     info.add_argument("file", type=Path)
     info.set_defaults(handler=_info)

@@ -21,22 +21,22 @@ import gzip
 import io as _io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, out
-from chipdx.cli._pipeline import analyse_dataset, qpcr_observations
 from chipdx.errors import FormatError
-from chipdx.interpret.assays import Assay, load_assay, parse_assay, shipped_assays
-from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
-from chipdx.interpret.results import SampleResult
-from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.io._safety import read_file_bounded
 
-__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands"]
+if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
+    from chipdx.interpret.assays import Assay
+    from chipdx.interpret.results import SampleResult
+    from chipdx.interpret.rules import Observation
+
+__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands", "load_assay_spec"]
 
 CLASSIFY_COLUMNS = ("dataset", "curve_id", "p_amplified", "call", "flags", "reasons")
 INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids")
@@ -97,8 +97,11 @@ def _fmt(value: float | None) -> str:
 
 
 def _classify(args: argparse.Namespace) -> int:
+
+    from chipdx.interpret.model_store import load_model
+
     datasets, ids, fluorescence = _curves(args.input)
-    model = load_model(args.model)
+    model = load_model(args.model) if args.model else load_model()
     calls = model.classifier.classify(fluorescence)
     rows = ([d, c, _fmt(float(p)), call, ";".join(flags), ";".join(reasons)]
             for d, c, p, call, flags, reasons in zip(datasets, ids, calls.p_amplified, calls.call, calls.flags,
@@ -111,7 +114,11 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _assay(spec: str) -> Assay:
+def load_assay_spec(spec: str) -> Assay:
+
+    """The assay named ``spec`` (a shipped assay) or read from the YAML file ``spec``."""
+    from chipdx.interpret.assays import load_assay, parse_assay, shipped_assays
+
     path = Path(spec)
     if spec in shipped_assays() and not path.exists():
         return load_assay(spec)
@@ -121,10 +128,14 @@ def _assay(spec: str) -> Assay:
 
 
 def _observations(path: Path) -> list[Observation]:
+    from chipdx.interpret.rules import Observation
+
     if _is_table(path, ("sample", "sample_type", "target")):
         return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                             n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
                             well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
+    from chipdx.cli._pipeline import analyse_dataset, qpcr_observations  # heavy: only for run files
+
     return qpcr_observations(analyse_dataset(io.read(path)))
 
 
@@ -138,7 +149,11 @@ def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
 
 
 def _interpret(args: argparse.Namespace) -> int:
-    assay = _assay(args.assay)
+
+    assay = load_assay_spec(args.assay)
+    from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
+    from chipdx.interpret.rules import interpret_observations
+
     observations = _observations(args.input)
     uses_model = any(o.curve_call is not None for o in observations)
     model = load_model(DEFAULT_MODEL) if uses_model else None
@@ -162,13 +177,14 @@ def add_commands(commands: Any) -> None:
     classify = commands.add_parser("classify", help="curve-level AI: amplified / not amplified / review")
     classify.add_argument("input", type=Path, help="long curve CSV (dataset,curve_id,cycle,fluo[.gz]) or a run file")
     classify.add_argument("-o", "--output", type=Path, default=None, help="output CSV (default: standard output)")
-    classify.add_argument("--model", default=DEFAULT_MODEL, help="locked model id (default: %(default)s)")
+    classify.add_argument("--model", default=None, help="locked model id (default: the shipped model)")
     classify.set_defaults(handler=_classify)
 
     interpret = commands.add_parser("interpret", help="apply an assay decision table to a run or a Cq table")
     interpret.add_argument("input", type=Path, help="any run file, or a Cq table CSV (sample,sample_type,target,cq)")
     interpret.add_argument("--assay", required=True,
-                           help=f"shipped assay ({', '.join(shipped_assays())}) or an assay YAML file")
+                           help="shipped assay (cdc-2019-ncov, who-charite-e-rdrp, dpcr-sars-cov-2, resp-4plex-demo) "
+                           "or an assay YAML file")
     interpret.add_argument("-o", "--output", type=Path, default=None, help="output CSV (default: standard output)")
     interpret.add_argument("--targets-out", type=Path, default=None, help="also write per-target records here")
     interpret.add_argument("--no-control-check", action="store_true",

@@ -15,15 +15,17 @@ import pandas as pd
 
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
 from chipdx.analysis.qpcr import analyse_run, decode
-from chipdx.analysis.qpcr.melt import analyse_melt
+from chipdx.analysis.qpcr.melt import analyse_melt, melt_peaks
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
 from chipdx.interpret.results import SampleResult
 from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
+from chipdx.report import AssayInfo, QpcrResults
 
-__all__ = ["Analysis", "QpcrRun", "analyse_dataset", "interpret_dataset", "qpcr_observations"]
+__all__ = ["Analysis", "QpcrRun", "analyse_dataset", "assay_info", "combine", "interpret_dataset",
+           "qpcr_observations"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -36,6 +38,13 @@ class QpcrRun:
     log10_threshold: np.ndarray
     curve_calls: CurveCalls
     melt: pd.DataFrame | None
+    melt_temperature_c: np.ndarray | None = None
+    melt_derivative: np.ndarray | None = None
+
+    def for_report(self) -> QpcrResults:
+        """The parts the report lays out."""
+        return QpcrResults(self.run, self.table, self.corrected, self.log10_threshold,
+                           self.melt_temperature_c, self.melt_derivative)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -73,14 +82,17 @@ def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
         "amplified": curves.amplified,
         "flags": [";".join(codes) for codes in decode(curves.flags | amplicons.flags)],
     })
+    _, amplicon_of = np.unique(np.asarray(table["target"], dtype=str), return_inverse=True)
+    threshold = np.asarray(amplicons.log10_threshold)[amplicon_of.reshape(-1)]  # per amplicon -> per reaction
     calls = model.classifier.classify(run.fluorescence)
     table["p_amplified"] = calls.p_amplified
     table["curve_call"] = list(calls.call)
-    melt = None
-    if run.melt is not None:
-        melt = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
-        table["tm"] = melt["tm"].to_numpy()
-    return QpcrRun(run, table, curves.corrected, amplicons.log10_threshold, calls, melt)
+    if run.melt is None:
+        return QpcrRun(run, table, curves.corrected, threshold, calls, None)
+    melt = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+    table["tm"] = melt["tm"].to_numpy()
+    temperature, derivative = melt_peaks(run.melt.temperature_c, run.melt.fluorescence)
+    return QpcrRun(run, table, curves.corrected, threshold, calls, melt, temperature, derivative)
 
 
 def analyse_dataset(dataset: Dataset, *, model_id: str = DEFAULT_MODEL) -> Analysis:
@@ -120,7 +132,45 @@ def qpcr_observations(analysis: Analysis) -> list[Observation]:
 
 
 def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: bool = True) -> Analysis:
-    """Apply ``assay`` to an analysed dataset; returns the analysis with its sample results."""
-    results = interpret_observations(qpcr_observations(analysis), assay, require_controls=require_controls,
+    """Apply ``assay`` to an analysed dataset; returns the analysis with its sample results.
+
+    Only reactions of the assay's targets are interpreted: other runs in the dataset (a dPCR
+    plate, a melt plate) are reported but not called with this assay's table.
+    """
+    targets = {t.name for t in assay.targets}
+    observations = [o for o in qpcr_observations(analysis) if o.target in targets]
+    results = interpret_observations(observations, assay, require_controls=require_controls,
                                      model_id=analysis.model.model_id, model_sha256=analysis.model.sha256)
     return Analysis(analysis.dataset, analysis.qpcr, analysis.dpcr, analysis.model, assay, results)
+
+
+def assay_info(analysis: Analysis) -> AssayInfo | None:
+    """What the report says about the decision table and classifier used."""
+    if analysis.assay is None:
+        return None
+    windows = tuple((t.name, t.cutoff.melt_window_c) for t in analysis.assay.targets
+                    if t.cutoff.melt_window_c is not None)
+    return AssayInfo(analysis.assay.ruleset_id, analysis.assay.sha256, analysis.assay.title,
+                     analysis.model.model_id, analysis.model.sha256, windows)
+
+
+def combine(*datasets: Dataset) -> Dataset:
+    """Several datasets as one (runs side by side), for a report that spans them.
+
+    Samples and targets shared by id must be the same records; a dye shared by id keeps
+    its first record (a dye is an optical channel; the chemistry is the assay's).
+    """
+    samples: dict[str, object] = {}
+    targets: dict[str, object] = {}
+    dyes: dict[str, object] = {}
+    for dataset in datasets:
+        for kind, records, store in (("sample", dataset.samples, samples), ("target", dataset.targets, targets)):
+            for record in records:
+                if record.id in store and store[record.id] != record:
+                    raise ValueError(f"{kind} {record.id!r} differs between the datasets to combine")
+                store.setdefault(record.id, record)
+        for dye in dataset.dyes:
+            dyes.setdefault(dye.id, dye)
+    first = datasets[0].provenance
+    return Dataset(tuple(run for d in datasets for run in d.runs), tuple(samples.values()),  # type: ignore[arg-type]
+                   tuple(targets.values()), tuple(dyes.values()), first)  # type: ignore[arg-type]

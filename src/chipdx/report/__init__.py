@@ -4,6 +4,7 @@ The report layer lays out results that analysis and interpretation computed; it
 never computes results itself.
 """
 
+from chipdx.report._build import AssayInfo, QpcrResults, build_report
 from chipdx.report._checklist import miqe_checklist
 from chipdx.report._data import (
     ChecklistItem,
@@ -19,6 +20,7 @@ from chipdx.report._data import (
 from chipdx.report._render import render_html, render_pdf
 
 __all__ = [
+    "AssayInfo",
     "ChecklistItem",
     "CurvePanel",
     "DropletPanel",
@@ -26,8 +28,10 @@ __all__ = [
     "MeltPanel",
     "PlateCell",
     "PlateMap",
+    "QpcrResults",
     "ReportData",
     "Table",
+    "build_report",
     "miqe_checklist",
     "render_html",
     "render_pdf",

@@ -81,7 +81,10 @@ class MeltPanel:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DropletPanel:
-    """Partitions of one dPCR well: amplitudes per channel, calls, thresholds and rain."""
+    """Partitions of one dPCR well: amplitudes, positive calls and rain per channel, thresholds.
+
+    ``amplitudes``, ``positive`` and ``rain`` have shape ``(partitions, channels)``.
+    """
 
     well: str
     sample: str

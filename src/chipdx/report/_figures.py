@@ -150,7 +150,8 @@ def droplet_svg(panel: DropletPanel) -> str:
     ):
         events = np.arange(panel.amplitudes.shape[0])
         for channel, ax in enumerate(axes[:n_channels]):
-            _droplet_groups(ax, events, panel.amplitudes[:, channel], panel.positive[:, channel], panel.rain)
+            _droplet_groups(ax, events, panel.amplitudes[:, channel], panel.positive[:, channel],
+                            panel.rain[:, channel])
             threshold = panel.thresholds[channel]
             if threshold is not None:
                 ax.axhline(threshold, color="#CC79A7", linewidth=1.0, label="threshold")
@@ -160,7 +161,8 @@ def droplet_svg(panel: DropletPanel) -> str:
         if n_channels == 2:
             ax = axes[2]
             positive_any = np.asarray(panel.positive.any(axis=1))
-            _droplet_groups(ax, panel.amplitudes[:, 1], panel.amplitudes[:, 0], positive_any, panel.rain)
+            _droplet_groups(ax, panel.amplitudes[:, 1], panel.amplitudes[:, 0], positive_any,
+                            np.asarray(panel.rain.any(axis=1)))
             for threshold, draw in zip(panel.thresholds, (ax.axhline, ax.axvline), strict=True):
                 if threshold is not None:
                     draw(threshold, color="#CC79A7", linewidth=1.0)

@@ -11,12 +11,13 @@ from chipdx.analysis.dpcr._combine import fractional_abundance, merge_replicates
 from chipdx.analysis.dpcr._layout import LayoutRow
 from chipdx.analysis.dpcr._limits import limit_of_blank, limit_of_detection, poisson_detection_floor
 from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
-from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
+from chipdx.analysis.dpcr._qc import DPCR_FLAG_DESCRIPTIONS, DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quadrants import quadrant_counts
 from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
+    "DPCR_FLAG_DESCRIPTIONS",
     "RESULT_COLUMNS",
     "CiMethod",
     "DpcrFlag",

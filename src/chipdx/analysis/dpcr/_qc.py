@@ -7,26 +7,26 @@ from enum import StrEnum
 
 from chipdx.analysis.dpcr._quantify import CiMethod
 
-__all__ = ["DpcrFlag", "DpcrSettings"]
+__all__ = ["DPCR_FLAG_DESCRIPTIONS", "DpcrFlag", "DpcrSettings"]
 
 
 class DpcrFlag(StrEnum):
-    """QC codes written in the ``flags`` column (``;``-separated); they never change."""
+    """QC codes written in the flags column (;-separated); they never change."""
 
     EMPTY_WELL = "QC-DPCR-EMPTY-WELL"
     """No valid partition at all."""
     FEW_PARTITIONS = "QC-DPCR-FEW-PARTITIONS"
-    """Fewer accepted partitions than ``min_partitions``."""
+    """Fewer accepted partitions than min_partitions."""
     INVALID_PARTITIONS = "QC-DPCR-INVALID-PARTITIONS"
-    """More than ``max_invalid_fraction`` of partitions invalid (instrument-excluded or NaN)."""
+    """More than max_invalid_fraction of partitions invalid (instrument-excluded or NaN)."""
     FAILED_WELL = "QC-DPCR-FAILED-WELL"
-    """The well's negative cloud lies more than ``failed_well_sd`` robust SDs from the median of its assay's wells."""
+    """The well's negative cloud lies more than failed_well_sd robust SDs from the median of its assay's wells."""
     POOR_SEPARATION = "QC-DPCR-POOR-SEPARATION"
-    """Cloud resolution below ``min_resolution``."""
+    """Cloud resolution below min_resolution."""
     HIGH_RAIN = "QC-DPCR-HIGH-RAIN"
-    """More than ``max_rain_fraction`` of accepted partitions lie between the clouds."""
+    """More than max_rain_fraction of accepted partitions lie between the clouds."""
     SATURATED = "QC-DPCR-SATURATED"
-    """lambda above ``max_lambda`` (or every partition positive): imprecise or unquantifiable."""
+    """lambda above max_lambda (or every partition positive): imprecise or unquantifiable."""
     ONE_CLOUD = "QC-DPCR-ONE-CLOUD"
     """The assay shows one cloud only; the threshold is negative-cloud + 7 SD."""
     CHANNEL_MISSING = "QC-DPCR-CHANNEL-MISSING"
@@ -36,6 +36,24 @@ class DpcrFlag(StrEnum):
     MULTIPLEX_UNRESOLVED = "QC-DPCR-MULTIPLEX-UNRESOLVED"
     """Fewer clusters than targets were found on the reference well."""
 
+#: Each flag code in words, for reports.
+DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
+    DpcrFlag.EMPTY_WELL.value: 'No valid partition at all',
+    DpcrFlag.FEW_PARTITIONS.value: 'Fewer accepted partitions than min_partitions',
+    DpcrFlag.INVALID_PARTITIONS.value: (
+        'More than max_invalid_fraction of partitions invalid (instrument-excluded or NaN)'),
+    DpcrFlag.FAILED_WELL.value: (
+        "The well's negative cloud lies more than failed_well_sd robust SDs from the median of its assay's wells"),
+    DpcrFlag.POOR_SEPARATION.value: 'Cloud resolution below min_resolution',
+    DpcrFlag.HIGH_RAIN.value: 'More than max_rain_fraction of accepted partitions lie between the clouds',
+    DpcrFlag.SATURATED.value: 'lambda above max_lambda (or every partition positive): imprecise or unquantifiable',
+    DpcrFlag.ONE_CLOUD.value: 'The assay shows one cloud only; the threshold is negative-cloud + 7 SD',
+    DpcrFlag.CHANNEL_MISSING.value: "The layout names a channel the well's file does not have",
+    DpcrFlag.MANUAL_THRESHOLD.value: 'The threshold was set by the user',
+    DpcrFlag.MULTIPLEX_UNRESOLVED.value: 'Fewer clusters than targets were found on the reference well',
+}
+
+
 
 @dataclass(frozen=True, slots=True)
 class DpcrSettings:
@@ -44,18 +62,18 @@ class DpcrSettings:
     Parameters
     ----------
     ci_method
-        Interval for ``k/n``: ``wilson`` (default), ``exact`` or ``quantasoft``.
+        Interval for k/n: wilson (default), exact or quantasoft.
     volume_cv
         Coefficient of variation of the partition volume, added to the interval (0 = off).
     partition_volume_nl
         Overrides the volume read from the file or the platform default.
     thresholds
-        Manual thresholds as ``(target or channel, amplitude)`` pairs.
+        Manual thresholds as (target or channel, amplitude) pairs.
     min_partitions
-        Fewest accepted partitions; ``None`` = ``max(1000, min(10 000, 0.6 x plate median))``.
+        Fewest accepted partitions; None = max(1000, min(10 000, 0.6 x plate median)).
     crosstalk
-        Known spill as ``(from_channel, into_channel, fraction)``: before classification,
-        ``fraction x amplitude(from)`` is subtracted from ``into`` (linear compensation,
+        Known spill as (from_channel, into_channel, fraction): before classification,
+        fraction x amplitude(from) is subtracted from into (linear compensation,
         as a spectral compensation matrix). Empty = rely on the conditional fits only.
     """
 

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._matrix import fill_gaps, row_take, savgol
 
-__all__ = ["MELT_FLAGS", "MeltParameters", "analyse_melt"]
+__all__ = ["MELT_FLAGS", "MeltParameters", "analyse_melt", "melt_peaks"]
 
 MELT_FLAGS = {
     "QC-MELT-NO-PEAK": "no -dF/dT peak stands out of the background",
@@ -62,6 +62,24 @@ def _remove_background(derivative: NDArray[np.float64], temperature: NDArray[np.
     return derivative - (y_low[:, None] + slope[:, None] * (temperature - t_low[:, None]))
 
 
+def melt_peaks(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.float64], *,
+               parameters: MeltParameters | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The melt peaks: temperatures (gaps filled) and smoothed, background-free -dF/dT per reaction.
+
+    These are the curves :func:`analyse_melt` finds its peaks in, for plotting.
+    """
+    parameters = parameters or MeltParameters()
+    temps, _, _ = fill_gaps(temperature_c)
+    values, _, _ = fill_gaps(fluorescence)
+    n_cols = values.shape[1]
+    width = min(parameters.smooth_points, n_cols - (1 - n_cols % 2))
+    smooth = savgol(values, width, 2) if width >= 3 else values
+    derivative = _derivative(temps, smooth)
+    if width >= 3:
+        derivative = savgol(derivative, width, 2)
+    return temps, _remove_background(derivative, temps)
+
+
 def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.float64], *,
                  parameters: MeltParameters | None = None) -> pd.DataFrame:
     """Tm and product flags of every melt curve (rows of the two ``(reactions x points)`` matrices).
@@ -75,19 +93,13 @@ def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
     [82.0, 78.0]
     """
     parameters = parameters or MeltParameters()
-    temps, _, _ = fill_gaps(temperature_c)
     values, _, n_valid = fill_gaps(fluorescence)
     n_rows, n_cols = values.shape
     if n_cols < 5:
         empty = np.full(n_rows, np.nan)
         return pd.DataFrame({"tm": empty, "peak_height": empty, "n_peaks": 0, "tm_second": empty,
                              "flags": "QC-MELT-NO-PEAK"})
-    width = min(parameters.smooth_points, n_cols - (1 - n_cols % 2))
-    smooth = savgol(values, width, 2) if width >= 3 else values
-    derivative = _derivative(temps, smooth)
-    if width >= 3:
-        derivative = savgol(derivative, width, 2)
-    derivative = _remove_background(derivative, temps)
+    temps, derivative = melt_peaks(temperature_c, fluorescence, parameters=parameters)
     inside = (temps >= parameters.min_temperature_c) & (temps <= parameters.max_temperature_c)
     d = np.where(inside, derivative, -np.inf)
     local = np.zeros_like(d, dtype=bool)
