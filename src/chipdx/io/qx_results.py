@@ -167,12 +167,12 @@ _HEADER = ("Well", "ExptType", "Experiment", "Sample", "TargetType", "Target", "
            "Positives", "Negatives", "AcceptedDroplets")
 
 
-def _counts(well: WellPartitions) -> list[tuple[str, int, int]]:
+def _counts(well: WellPartitions) -> list[tuple[str, int | None, int | None]]:
     """(target, positives, negatives) per target; excluded and undefined partitions are not counted."""
     if well.counts:
         return [(c.target_id, c.positive, c.negative) for c in well.counts]
-    if well.calls is None:
-        raise UnsupportedError(f"well {well.well.label} has no calls or counts; a QX results table needs them")
+    if well.calls is None:  # amplitudes without calls: a row that names the well, without counts
+        return [(t, None, None) for t in well.targets]
     positive = (well.calls == PartitionCall.POSITIVE).sum(axis=0)
     negative = (well.calls == PartitionCall.NEGATIVE).sum(axis=0)
     return [(t, int(positive[j]), int(negative[j])) for j, t in enumerate(well.targets)]
@@ -186,19 +186,23 @@ def _result_rows(dataset: Dataset, run: Run) -> Iterator[list[str]]:
         for channel, (target, positive, negative) in enumerate(_counts(well), start=1):
             kind = sample.type_for(target) if sample else SampleType.UNKNOWN
             task = "NTC" if kind is SampleType.NTC else "Unknown"
-            total = positive + negative
+            counted = ["", "", ""]
             conc = ""
-            if positive < total:
-                conc = repr(-math.log1p(-positive / total) / well.volume_nl * 1000.0)
+            if positive is not None and negative is not None:
+                total = positive + negative
+                counted = [str(positive), str(negative), str(total)]
+                if positive < total:
+                    conc = repr(-math.log1p(-positive / total) / well.volume_nl * 1000.0)
             yield [label, "Absolute Quantification", run.id, well.sample_id, f"Ch{channel}{task}", target,
-                   "Manual", conc, str(positive), str(negative), str(total)]
+                   "Manual", conc, *counted]
 
 
 def write_qx_results(dataset: Dataset, path: str | Path) -> None:
     """Write a QuantaSoft-style results table (CSV, one row per well x channel), atomically.
 
     Counts come from the wells' counts, else from their calls (positive / negative;
-    excluded and undefined partitions are left out). The concentration is the Poisson
+    excluded and undefined partitions are left out); a well with neither gets rows
+    without counts, which still name its sample and targets. The concentration is the Poisson
     estimate ``-ln(1 - k/n) / V`` in copies/µL, empty when all or no partitions are valid
     positives. Raises :class:`~chipdx.errors.UnsupportedError` for several runs.
     """
