@@ -101,5 +101,6 @@ def test_cartridge_bytes_do_not_depend_on_hash_seed(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-m", "chipdx.cli", "simulate", "cartridge", "--out", str(folder),
                         "--seed", "8", "--specimens", "1", "--cycles", "20", "--dead-electrodes", "2"],
                        check=True, env=env, capture_output=True)
-        outputs.append([(folder / f).read_bytes() for f in ("cartridge.rdml", "truth.csv", "run_log.jsonl")])
+        outputs.append([(folder / f).read_bytes() for f in ("cartridge.rdml", "cartridge_quantstudio.txt", "truth.csv",
+                                                         "run_log.jsonl")])
     assert outputs[0] == outputs[1]

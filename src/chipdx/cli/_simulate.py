@@ -1,7 +1,9 @@
 """``chipdx simulate qpcr|dpcr|cartridge|protocol``: DLOC-Sim v1 outputs with ground truth.
 
 Every command writes its data (RDML 1.3, flagged simulated), ``truth.csv`` beside it and a
-JSONL run log; the same ``--seed`` gives the same bytes.
+JSONL run log; qPCR and cartridge runs also as a QuantStudio text export, dPCR droplet
+plates also as QX amplitude CSV files with a QuantaSoft results table, all through the
+``chipdx.io`` writers. The same ``--seed`` gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, fail, out
-from chipdx.model import Dataset
+from chipdx.model import Dataset, PartitionCall
 from chipdx.sim.cartridge import random_specimens, simulate_cartridge
 from chipdx.sim.chip import cartridge_chip, default_chip
 from chipdx.sim.dpcr import DROPLET, NANOPLATE, default_dpcr_design, simulate_dpcr
@@ -32,6 +34,8 @@ from chipdx.sim.qpcr import default_design, simulate_qpcr
 __all__ = ["add_commands"]
 
 LOG_NAME = "run_log.jsonl"
+#: Largest plate written as a QuantStudio text export beside the RDML (the 384-well block).
+QUANTSTUDIO_MAX_WELLS = 384
 
 
 def _cell(value: object) -> str:
@@ -68,6 +72,17 @@ def _settings_log(command: str, args: argparse.Namespace, dataset: Dataset) -> l
     ]
 
 
+def export_quantstudio(dataset: Dataset, path: Path) -> Path | None:
+    """Write ``path`` as a QuantStudio text export when the dataset is one run of at most 384 wells.
+
+    Returns the path written, or ``None`` when the plate does not fit one export (nothing written).
+    """
+    if len(dataset.runs) != 1 or dataset.runs[0].plate.size > QUANTSTUDIO_MAX_WELLS:
+        return None
+    io.write(dataset, path, format="quantstudio-txt")
+    return path
+
+
 def _qpcr(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     design = default_design(rng=rng, chemistry=args.chemistry, plate_size=args.plate, n_cycles=args.cycles,
@@ -75,22 +90,50 @@ def _qpcr(args: argparse.Namespace) -> int:
     dataset, truth = simulate_qpcr(design, rng=rng)
     target: Path = args.out
     io.write(dataset, target)
+    text = export_quantstudio(dataset, target.with_name(f"{target.stem}_quantstudio.txt"))
     _write_csv(target.parent / "truth.csv", truth)
     _write_log(target.parent / LOG_NAME, _settings_log("simulate qpcr", args, dataset))
     out(f"wrote     {target} ({len(truth)} reactions, {args.cycles} cycles, simulated)")
+    if text is not None:
+        out(f"wrote     {text} (QuantStudio text export)")
     out(f"truth     {target.parent / 'truth.csv'}")
     return EXIT_OK
 
 
-def export_qx_plate(dataset: Dataset, folder: Path) -> list[Path]:
-    """Hook for the QX-style amplitude CSV plate (one ``<plate>_<well>_Amplitude.csv`` per well).
+def _accepted_only(dataset: Dataset) -> Dataset:
+    """The dataset with excluded (invalid) partitions dropped, as QuantaSoft exports accepted droplets only."""
+    runs = []
+    for run in dataset.runs:
+        wells = []
+        for well in run.partitions:
+            if well.calls is None or well.amplitudes is None:
+                wells.append(well)
+                continue
+            keep = ~np.any(well.calls == PartitionCall.EXCLUDED, axis=1)
+            wells.append(dataclasses.replace(well, amplitudes=well.amplitudes[keep], calls=well.calls[keep]))
+        runs.append(dataclasses.replace(run, partitions=tuple(wells)))
+    return dataclasses.replace(dataset, runs=tuple(runs))
 
-    Not wired yet: the QX amplitude writer lives in the io layer and is built on the dPCR
-    branch. Until it is registered, the dPCR simulation is written as RDML partitions only;
-    the lead connects this step to ``chipdx.io.write(dataset, folder, format=...)``.
+
+def export_qx_plate(dataset: Dataset, folder: Path) -> list[Path]:
+    """Write the QX-style plate into ``folder``: one ``<run>_<Well>_Amplitude.csv`` per well and a results table.
+
+    As QuantaSoft does, the amplitude files hold the accepted droplets only (invalid
+    partitions are left out) and ``<run>_results.csv`` names the sample and target of
+    every well x channel, so that reading the folder gives the RDML's samples and targets.
+
+    Returns
+    -------
+    list of Path
+        The files written, amplitude files first.
     """
-    del dataset, folder
-    return []
+    accepted = _accepted_only(dataset)
+    io.write(accepted, folder, format="qx-amplitude")
+    results = folder / f"{dataset.runs[0].id}_results.csv"
+    io.write(accepted, results, format="qx-results")
+    amplitude_files = [folder / f"{run.id}_{w.well.label[0]}{w.well.column + 1:02d}_Amplitude.csv"
+                       for run in accepted.runs for w in run.partitions]
+    return [*amplitude_files, results]
 
 
 def _dpcr(args: argparse.Namespace) -> int:
@@ -102,13 +145,13 @@ def _dpcr(args: argparse.Namespace) -> int:
         return fail(f"{folder}: expected an output folder, found a file")
     rdml = folder / "dpcr_plate.rdml"
     io.write(dataset, rdml)
-    extra = export_qx_plate(dataset, folder)
+    extra = export_qx_plate(dataset, folder) if profile is DROPLET else []
     _write_csv(folder / "truth.csv", truth, rename={"lambda_": "lambda"})
     _write_log(folder / LOG_NAME, _settings_log("simulate dpcr", args, dataset))
     wells = len(dataset.runs[0].partitions)
     out(f"wrote     {rdml} ({wells} wells, {profile.name} profile, {profile.volume_nl} nL partitions, simulated)")
-    for path in extra:
-        out(f"wrote     {path}")
+    if extra:
+        out(f"wrote     {folder} ({len(extra) - 1} QX amplitude files <run>_<Well>_Amplitude.csv, {extra[-1].name})")
     out(f"truth     {folder / 'truth.csv'}")
     return EXIT_OK
 
@@ -144,8 +187,11 @@ def _cartridge(args: argparse.Namespace) -> int:
         return fail(f"cartridge run aborted: {result.execution.reason} (log: {folder / LOG_NAME})")
     rdml = folder / "cartridge.rdml"
     io.write(result.dataset, rdml)
+    text = export_quantstudio(result.dataset, folder / "cartridge_quantstudio.txt")
     _write_csv(folder / "truth.csv", result.truth)
     out(f"wrote     {rdml} ({len(result.truth)} reactions, simulated)")
+    if text is not None:
+        out(f"wrote     {text} (QuantStudio text export)")
     out(f"truth     {folder / 'truth.csv'}")
     out(f"log       {folder / LOG_NAME}")
     return EXIT_OK

@@ -7,20 +7,41 @@ header decides the columns, missing trailing fields are empty, extra ones are
 ignored. The droplet volume is back-calculated from the file's own
 concentrations (``-ln(1 - k/n) / c``, median over rows, rounded to 0.01 nL);
 without usable rows the QX200 default 0.85 nL is used.
+
+:func:`write_qx_results` writes the QuantaSoft 1.7 column subset this reader (and the
+amplitude-folder reader, for sample and target names) needs: ``Well, ExptType,
+Experiment, Sample, TargetType, Target, Status, Concentration, Positives, Negatives,
+AcceptedDroplets``, one row per well x channel in channel order.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from chipdx.errors import FormatError
+from chipdx.errors import FormatError, UnsupportedError
+from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import fields_of, read_text, split_lines
-from chipdx.model import Dataset, Dye, PartitionCounts, PlateFormat, Run, Sample, Software, Target, WellPartitions
+from chipdx.model import (
+    Dataset,
+    Dye,
+    PartitionCall,
+    PartitionCounts,
+    PlateFormat,
+    Run,
+    Sample,
+    SampleType,
+    Software,
+    Target,
+    WellPartitions,
+)
 
-__all__ = ["names_by_well", "read_qx_results"]
+__all__ = ["names_by_well", "read_qx_results", "write_qx_results"]
 
 _DEFAULT_VOLUME_NL = 0.85
 _CHANNEL = re.compile(r"^ch(\d)", re.IGNORECASE)
@@ -142,10 +163,64 @@ def read_qx_results(path: str | Path) -> Dataset:
                    dyes=tuple(Dye(c) for c in sorted(set(channels.values()))))
 
 
+_HEADER = ("Well", "ExptType", "Experiment", "Sample", "TargetType", "Target", "Status", "Concentration",
+           "Positives", "Negatives", "AcceptedDroplets")
+
+
+def _counts(well: WellPartitions) -> list[tuple[str, int | None, int | None]]:
+    """(target, positives, negatives) per target; excluded and undefined partitions are not counted."""
+    if well.counts:
+        return [(c.target_id, c.positive, c.negative) for c in well.counts]
+    if well.calls is None:  # amplitudes without calls: a row that names the well, without counts
+        return [(t, None, None) for t in well.targets]
+    positive = (well.calls == PartitionCall.POSITIVE).sum(axis=0)
+    negative = (well.calls == PartitionCall.NEGATIVE).sum(axis=0)
+    return [(t, int(positive[j]), int(negative[j])) for j, t in enumerate(well.targets)]
+
+
+def _result_rows(dataset: Dataset, run: Run) -> Iterator[list[str]]:
+    samples = {s.id: s for s in dataset.samples}
+    for well in run.partitions:
+        sample = samples.get(well.sample_id)
+        label = f"{well.well.label[0]}{well.well.column + 1:02d}"
+        for channel, (target, positive, negative) in enumerate(_counts(well), start=1):
+            kind = sample.type_for(target) if sample else SampleType.UNKNOWN
+            task = "NTC" if kind is SampleType.NTC else "Unknown"
+            counted = ["", "", ""]
+            conc = ""
+            if positive is not None and negative is not None:
+                total = positive + negative
+                counted = [str(positive), str(negative), str(total)]
+                if positive < total:
+                    conc = repr(-math.log1p(-positive / total) / well.volume_nl * 1000.0)
+            yield [label, "Absolute Quantification", run.id, well.sample_id, f"Ch{channel}{task}", target,
+                   "Manual", conc, *counted]
+
+
+def write_qx_results(dataset: Dataset, path: str | Path) -> None:
+    """Write a QuantaSoft-style results table (CSV, one row per well x channel), atomically.
+
+    Counts come from the wells' counts, else from their calls (positive / negative;
+    excluded and undefined partitions are left out); a well with neither gets rows
+    without counts, which still name its sample and targets. The concentration is the Poisson
+    estimate ``-ln(1 - k/n) / V`` in copies/µL, empty when all or no partitions are valid
+    positives. Raises :class:`~chipdx.errors.UnsupportedError` for several runs.
+    """
+    if len(dataset.runs) != 1:
+        raise UnsupportedError(f"a QX results table holds one plate; this dataset has {len(dataset.runs)} runs")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_HEADER)
+    writer.writerows(_result_rows(dataset, dataset.runs[0]))
+    with atomic_output(Path(path)) as stream:
+        stream.write(buffer.getvalue().encode())
+
+
 register(FileFormat(
     name="qx-results",
     description="Bio-Rad QuantaSoft/QX Manager results table (CSV/TSV, counts per well and channel)",
     extensions=(),
     sniff=_sniff,
     reader=read_qx_results,
+    writer=write_qx_results,
 ))
