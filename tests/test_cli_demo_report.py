@@ -90,3 +90,20 @@ def test_report_refuses_an_unknown_ending(tmp_path: Path, capsys: pytest.Capture
         assert main(["report", str(example), "-o", str(tmp_path / "r.docx")]) == 1
     assert "r.docx" in capsys.readouterr().err
     assert not (tmp_path / "r.docx").exists()
+
+
+def test_demo_dpcr_recovers_the_simulated_concentrations(demo: tuple[Path, str]) -> None:
+    """The confirmation plate was loaded at known lambdas (0.85 nL droplets); the engine finds them."""
+    from chipdx.cli._demo import demo_datasets
+
+    _, dpcr, _ = demo_datasets()
+    volume_ul = dpcr.runs[0].partitions[0].volume_nl / 1000
+    truth = {("A1", "N1"): 0.25, ("A1", "RPP30"): 0.6, ("A2", "N1"): 0.025, ("A2", "RPP30"): 0.06,
+             ("A4", "N1"): 0.4, ("A4", "RPP30"): 0.4}
+    rows = {(r["well"], r["target"]): r for r in csv.DictReader((demo[0] / "dpcr_results.csv").open())}
+    for key, lam in truth.items():
+        row = rows[key]
+        expected = lam / volume_ul
+        width = float(row["ci_high"]) - float(row["ci_low"])
+        assert abs(float(row["copies_per_ul"]) - expected) <= 2 * width, (key, row["copies_per_ul"], expected)
+    assert int(rows[("A3", "N1")]["n_positive"]) <= 3, "the NTC well stays (nearly) empty"

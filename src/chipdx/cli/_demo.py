@@ -62,6 +62,16 @@ def demo_datasets(seed: int = DEMO_SEED) -> tuple[Any, Dataset, Dataset]:
     return cartridge, dpcr, _sybr(melt)
 
 
+def _chip_calibration() -> Any:
+    """dPCR settings with the chip's optical crosstalk calibration (FAM <-> HEX), as an instrument applies it."""
+    from chipdx.analysis.dpcr import DpcrSettings
+    from chipdx.sim.optics import CHANNELS, CROSSTALK
+
+    fam, hex_ = CHANNELS.index("FAM"), CHANNELS.index("HEX")
+    return DpcrSettings(crosstalk=(("HEX", "FAM", float(CROSSTALK[hex_, fam])),
+                                   ("FAM", "HEX", float(CROSSTALK[fam, hex_]))))
+
+
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     buffer = text_io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -113,7 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
         advance(1)
         if cartridge.dataset is None:
             return fail(f"demo cartridge run aborted: {cartridge.execution.reason}")
-        analysis = analyse_dataset(combine(cartridge.dataset, dpcr, melt))
+        analysis = analyse_dataset(combine(cartridge.dataset, dpcr, melt), dpcr_settings=_chip_calibration())
         advance(1)
         analysis = interpret_dataset(analysis, load_assay_spec(DEMO_ASSAY))
         paths = _write_outputs(folder, cartridge, analysis)

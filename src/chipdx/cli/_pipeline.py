@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
 from chipdx.analysis.qpcr import analyse_run, decode
 from chipdx.analysis.qpcr.melt import analyse_melt, melt_peaks
@@ -95,12 +96,15 @@ def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     return QpcrRun(run, table, curves.corrected, threshold, calls, melt, temperature, derivative)
 
 
-def analyse_dataset(dataset: Dataset, *, model_id: str = DEFAULT_MODEL) -> Analysis:
-    """Analyse every run: qPCR runs (with curve calls and melt) and dPCR wells."""
+def analyse_dataset(dataset: Dataset, *, model_id: str = DEFAULT_MODEL,
+                    dpcr_settings: DpcrSettings | None = None) -> Analysis:
+    """Analyse every run: qPCR runs (with curve calls and melt) and dPCR wells (``dpcr_settings``:
+    thresholds, interval method, the instrument's crosstalk calibration)."""
     model = load_model(model_id)
     qpcr = tuple(_qpcr_run(dataset, run, model) for run in dataset.runs
                  if run.reactions and run.amplification is not None)
-    dpcr = analyze_dpcr(dataset) if any(run.partitions for run in dataset.runs) else None
+    has_partitions = any(run.partitions for run in dataset.runs)
+    dpcr = analyze_dpcr(dataset, settings=dpcr_settings) if has_partitions else None
     return Analysis(dataset, qpcr, dpcr, model)
 
 
