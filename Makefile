@@ -51,10 +51,13 @@ verify-quantstudio: $(STAMP)
 	.venv-allotropy/bin/python -m pip install --quiet "allotropy==0.1.150"
 	$(BIN)/python benchmarks/verify_quantstudio_writer.py --allotropy .venv-allotropy/bin/python
 
-# Retrain the locked curve classifier on ../shared/data/ai/.../train_pool (never the holdout);
-# writes src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
+# Retrain the locked curve classifier on ../shared/data/ai/.../train_pool (never the holdout) plus
+# simulator curves generated first (fixed seeds) into build/simcurves (git-ignored); writes
+# src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
+SIMCURVES := build/simcurves
 train-classifier: $(TEST_STAMP)
-	$(BIN)/python tools/train_classifier.py
+	$(BIN)/python tools/make_sim_training_curves.py --out $(SIMCURVES)
+	$(BIN)/python tools/train_classifier.py --extra $(SIMCURVES)/curves_long.csv.gz $(SIMCURVES)/labels.csv
 # Simulated RDML checked with the 1.3 XSD and rdmlpython 1.7.2 LinRegPCR (same environment as verify-rdml).
 verify-sim: $(STAMP)
 	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython

@@ -7,7 +7,9 @@ The ``holdout/`` folder is never read here.
 Hook for simulator curves: ``--extra CURVES.csv[.gz] LABELS.csv`` (repeatable) adds curves in the
 same long layout (``dataset, curve_id, cycle, fluo``) with a labels file holding at least
 ``dataset, curve_id, majority`` (``positive``/``negative``); each extra data set is its own CV group.
-``--only-extra`` trains on the extra sets alone (the simulator-only ablation).
+``--only-extra`` trains on the extra sets alone (the simulator-only ablation). A ``manifest.json``
+beside an extra curves file (written by ``tools/make_sim_training_curves.py``: generator version,
+seeds, counts) is copied into the model metadata and card.
 
 Writes ``src/chipdx/interpret/models/<id>.{npz,json,md}`` and records the new metadata
 SHA-256 in ``LOCKED_MODELS`` of ``src/chipdx/interpret/model_store.py``.
@@ -42,8 +44,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_set(curves: Path, labels: Path) -> dict[str, np.ndarray]:
-    """Curves with a positive/negative majority, their labels, data sets and CV groups."""
+def load_set(curves: Path, labels: Path, *, split_runs: bool = False) -> dict[str, np.ndarray]:
+    """Curves with a positive/negative majority, their labels, data sets and CV groups.
+
+    ``split_runs``: simulator curves (ids ``rNNN.well.target``) are grouped by run instead of by data
+    set (for the simulator-only ablation, which has too few data sets for 8 folds).
+    """
     table = read_curve_table(curves)
     with labels.open(newline="") as stream:
         rating = {(r["dataset"], r["curve_id"]): r["majority"] for r in csv.DictReader(stream)}
@@ -51,7 +57,8 @@ def load_set(curves: Path, labels: Path) -> dict[str, np.ndarray]:
     keep = np.isin(majority, ["positive", "negative"])
     datasets = np.array(table.datasets)[keep]
     ids = np.array(table.curve_ids)[keep]
-    groups = np.array([f"{d}/{c.split('.')[0]}" if d == "htPCR" else d for d, c in zip(datasets, ids, strict=True)])
+    split = {"htPCR", *(set(datasets) if split_runs else ())}
+    groups = np.array([f"{d}/{c.split('.')[0]}" if d in split else d for d, c in zip(datasets, ids, strict=True)])
     return {"fluorescence": table.fluorescence[keep], "y": (majority[keep] == "positive").astype(int),
             "dataset": datasets, "group": groups}
 
@@ -67,10 +74,14 @@ def combine(sets: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
-def weights(datasets: np.ndarray) -> np.ndarray:
-    """1/sqrt(size of the curve's data set): large sets (htPCR) do not drown small instruments."""
+def weights(datasets: np.ndarray, *, extra_weight: float = 1.0, extra: frozenset[str] = frozenset()) -> np.ndarray:
+    """1/sqrt(size of the curve's data set): large sets (htPCR) do not drown small instruments.
+
+    Curves of the ``extra`` (simulator) data sets are further multiplied by ``extra_weight``.
+    """
     _, inverse, counts = np.unique(datasets, return_inverse=True, return_counts=True)
     w = 1.0 / np.sqrt(counts[inverse])
+    w = np.where(np.isin(datasets, list(extra)), extra_weight * w, w)
     return np.asarray(w / w.mean())
 
 
@@ -91,6 +102,7 @@ def cv_metrics(clf: CurveClassifier, y: np.ndarray, datasets: np.ndarray) -> dic
     call = p >= 0.5
     released = (p < low) | (p > high)
     nonht = datasets != "htPCR"
+    pool = ~np.char.startswith(datasets.astype(str), "sim_")  # the human-rated train_pool curves
     return {
         "cv_accuracy": float(np.mean(call == y)),
         "cv_sensitivity": float(np.mean(call[y == 1])),
@@ -99,9 +111,33 @@ def cv_metrics(clf: CurveClassifier, y: np.ndarray, datasets: np.ndarray) -> dic
         "cv_released_accuracy": float(np.mean(call[released] == y[released])),
         "cv_accuracy_without_htPCR": float(np.mean(call[nonht] == y[nonht])),
         "cv_ece": ece(p, y),
+        **({} if pool.all() else {
+            "cv_accuracy_train_pool": float(np.mean(call[pool] == y[pool])),
+            "cv_sensitivity_train_pool": float(np.mean(call[pool & (y == 1)])),
+            "cv_specificity_train_pool": float(np.mean(~call[pool & (y == 0)])),
+            "cv_coverage_train_pool": float(np.mean(released[pool])),
+            "cv_released_accuracy_train_pool": float(np.mean(call[pool & released] == y[pool & released])),
+            "cv_accuracy_simulator": float(np.mean(call[~pool] == y[~pool])),
+            "cv_coverage_simulator": float(np.mean(released[~pool])),
+            "cv_released_accuracy_simulator": float(np.mean(call[~pool & released] == y[~pool & released]))}),
         "n_curves": len(y),
         "n_positive": int(y.sum()),
     }
+
+
+def _extra_text(meta: dict[str, object]) -> str:
+    manifests = meta.get("extra_manifests") or {}
+    assert isinstance(manifests, dict)
+    if not meta["extra_sets"]:
+        return "none (hook: `--extra CURVES LABELS`)."
+    lines = ["each simulator data set is its own cross-validation group; sample weight 1/sqrt(size) times "
+             f"{meta.get('extra_weight', 1.0)}.", ""]
+    for path, m in manifests.items():
+        lines.append(f"* `{path}`: generator `{m['generator']}` (chipdx {m['chipdx_version']}), "
+                     f"`tools/make_sim_training_curves.py`, seeds {m['seeds']}, cycles {m['cycles']}, "
+                     f"positive when n0 >= 4 and log10 copies after the last cycle >= "
+                     f"{m['positive_log10_copies']} (ambiguous ones left out); counts {m['counts']}.")
+    return "\n".join(lines)
 
 
 def model_card(model_id: str, meta: dict[str, object], sources: list[tuple[str, str]]) -> str:
@@ -125,16 +161,17 @@ It routes unsure, out-of-distribution and artefact curves to human review. It do
 result: the assay decision table (`chipdx.interpret.rules`) does, with the Cq cut-offs of the assay.
 
 **Training data.** Human-rated curves (PCRedux ratings; majority positive/negative only) of
-`../shared/data/ai/qpcr_amplification_pcredux/train_pool/` — never the `holdout/` folder:
+`../shared/data/ai/qpcr_amplification_pcredux/train_pool/` — never the `holdout/` folder — plus the
+simulator curves listed below (labels from the simulator's ground truth):
 
 | file | SHA-256 |
 |---|---|
 {files}
 
 Groups for cross-validation: data set; htPCR by plate. Sample weight 1/sqrt(size of the data set).
-Simulator curves: {meta['extra_sets'] or 'none yet (hook: `--extra CURVES LABELS`)'}.
+Simulator curves: {_extra_text(meta)}
 
-**Cross-validated metrics (grouped out-of-fold, train_pool).**
+**Cross-validated metrics (grouped out-of-fold; `_train_pool` / `_simulator` rows split them).**
 
 | metric | value |
 |---|---|
@@ -150,11 +187,23 @@ latter are always sent to review). Locked: any retraining is a new model id and 
 """
 
 
+def manifests(extra: list[list[str]]) -> dict[str, object]:
+    """Generator manifests (``manifest.json`` beside each extra curves file), by curves path."""
+    out = {}
+    for curves, _ in extra:
+        path = Path(curves).parent / "manifest.json"
+        if path.is_file():
+            out[curves] = json.loads(path.read_text())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=Path, default=POOL)
     parser.add_argument("--extra", nargs=2, action="append", default=[], metavar=("CURVES", "LABELS"))
     parser.add_argument("--only-extra", action="store_true", help="ablation: train on the extra sets only")
+    parser.add_argument("--extra-weight", type=float, default=1.0,
+                        help="multiplier of the extra (simulator) curves' sample weights")
     parser.add_argument("--model-id", default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=MODELS)
     parser.add_argument("--no-lock", action="store_true", help="do not update LOCKED_MODELS")
@@ -163,13 +212,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the holdout is for evaluation only")
     pairs = [] if args.only_extra else [(args.pool / "curves_long.csv.gz", args.pool / "labels.csv")]
     pairs += [(Path(c), Path(lab)) for c, lab in args.extra]
-    data = combine([load_set(c, lab) for c, lab in pairs])
+    sets = [load_set(c, lab, split_runs=args.only_extra) for c, lab in pairs]
+    extra_sets = frozenset(d for s in sets[len(pairs) - len(args.extra):] for d in np.unique(s["dataset"]))
+    data = combine(sets)
     clf = CurveClassifier().fit_features(curve_features(data["fluorescence"]), data["y"], groups=data["group"],
-                                         sample_weight=weights(data["dataset"]))
+                                         sample_weight=weights(data["dataset"], extra_weight=args.extra_weight,
+                                                                       extra=extra_sets))
     sources = [(str(p.relative_to(REPO.parent)) if p.is_relative_to(REPO.parent) else str(p), sha256(p))
                for pair in pairs for p in pair]
     extra = {"cv_metrics": cv_metrics(clf, data["y"], data["dataset"]), "training_files": dict(sources),
-             "extra_sets": [c for c, _ in args.extra], "n_features": clf.n_features_in_,
+             "extra_sets": [c for c, _ in args.extra], "extra_manifests": manifests(args.extra),
+             "extra_weight": args.extra_weight, "n_features": clf.n_features_in_,
              "sklearn_version": sklearn.__version__, "chipdx_version": __version__}
     npz, meta = model_bytes(clf, model_id=args.model_id, extra=extra)
     args.out.mkdir(parents=True, exist_ok=True)

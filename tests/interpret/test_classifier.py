@@ -135,3 +135,17 @@ def test_training_tool_refuses_the_holdout(tmp_path: Path) -> None:
                              "../shared/data/ai/qpcr_amplification_pcredux/holdout", "--no-lock", "--out",
                              str(tmp_path)], capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 2 and "holdout is for evaluation only" in result.stderr
+
+
+def test_shipped_model_releases_simulated_cartridge_curves() -> None:
+    # flat NTC / negative channels of the simulator are released as not amplified (issue 6)
+    from chipdx.sim import random_specimens, simulate_cartridge
+
+    rng = np.random.default_rng(7)
+    result = simulate_cartridge(random_specimens(3, rng=rng), rng=rng)
+    assert result.dataset is not None and result.dataset.runs[0].amplification is not None
+    calls = np.array(load_model().classifier.classify(result.dataset.runs[0].amplification.fluorescence).call)
+    n0 = np.array([t.n0 for t in result.truth])
+    assert (n0 == 0).sum() >= 8 and (n0 >= 4).sum() >= 8
+    assert not np.any(calls[n0 == 0] == "amplified") and np.mean(calls[n0 == 0] == "not_amplified") >= 0.9
+    assert not np.any(calls[n0 >= 4] == "not_amplified") and np.mean(calls[n0 >= 4] == "amplified") >= 0.9
