@@ -9,10 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chipdx import io
-from chipdx.errors import FormatError
-from chipdx.model import Dataset
 from tests.conftest import TEST_DATA
+from tests.io.test_fuzz import read_bytes
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -26,18 +24,6 @@ REX = (TEST_DATA / "rotorgene" / "error_non_numeric.rex").read_bytes().replace(b
 TABLE = b"well\ttarget\tcycle\tfluor\nA1\tGENE\t1\t0.5\nA1\tGENE\t2\t0.6\nB1\tGENE\t1\t0.4\nB1\tGENE\t2\t0.8\n"
 SEEDS = {"run.txt": QS_TEXT, "cq.csv": CFX_CSV, "amp.csv": CFX_AMP, "lc.txt": LC480, "run.rex": REX,
          "table.tsv": TABLE}
-
-
-def read_bytes(tmp_path: Path, data: bytes, name: str) -> Dataset | None:
-    path = tmp_path / name
-    path.write_bytes(data)
-    try:
-        return io.read(path)
-    except FormatError as exc:
-        message = str(exc)
-    assert "\n" not in message
-    assert str(path) in message
-    return None
 
 
 def test_the_seeds_are_valid(tmp_path: Path) -> None:
