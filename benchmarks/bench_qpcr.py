@@ -26,14 +26,14 @@ from _ruijter2013 import CRITERIA, gene_metrics, mean_ranks, read_published
 from chipdx import io
 from chipdx.analysis.qpcr import (
     QcFlag,
-    analyse,
-    analyse_amplicons,
-    analyse_curves,
-    analyse_detailed,
-    analyse_run,
+    analyze,
+    analyze_amplicons,
+    analyze_curves,
+    analyze_detailed,
+    analyze_run,
 )
 from chipdx.analysis.qpcr.flags import has
-from chipdx.analysis.qpcr.melt import analyse_melt
+from chipdx.analysis.qpcr.melt import analyze_melt
 from chipdx.analysis.qpcr.standard_curve import fit_standard_curve, quantify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ def timings(function: Callable[[], object], repeat: int = 5) -> tuple[float, flo
 
 
 def ds_94_4() -> None:
-    table = analyse(io.read(SHARED / "ruijter2013_technical/rdml/ds_94_4_v1.3.rdml"))
+    table = analyze(io.read(SHARED / "ruijter2013_technical/rdml/ds_94_4_v1.3.rdml"))
     std = table[table["sample_type"] == "std"]
     sds = [robust_sd(std.loc[std["quantity"] == q, "cq"].to_numpy(float)) for q in (15000, 1500, 150, 15)]
     row("ds_94_4 robust SD(Cq) 15 000 / 1 500 / 150 copies", " / ".join(f"{v:.3f}" for v in sds[:3]),
@@ -89,7 +89,7 @@ def ds_94_4() -> None:
 
 
 def ds_380() -> None:
-    table = analyse(io.read(SHARED / "ruijter2013_technical/rdml/ds_380_v1.3.rdml"))
+    table = analyze(io.read(SHARED / "ruijter2013_technical/rdml/ds_380_v1.3.rdml"))
     std = table[(table["sample_type"] == "std") & table["amplified"]]
     cq = std["cq"].to_numpy(float)
     far = np.abs(cq - np.median(cq)) > 4 * robust_sd(cq)
@@ -117,7 +117,7 @@ def _rank_line(published: dict[str, pd.DataFrame], genes: list[str], ours: dict[
 
 def vermeulen() -> None:
     data = io.read(SHARED / "vermeulen2013_dilutions/data_vermeulen_std_150000_15.rdml")
-    table = analyse_detailed(data)
+    table = analyze_detailed(data)
     published = read_published(SHARED / "vermeulen2013_dilutions/data_vermeulen_methods_results.tsv")
     genes = list(published["bias"].columns)
     ours: dict[str, dict[str, float]] = {}
@@ -147,9 +147,9 @@ def vermeulen() -> None:
 
 def _lowered(name: str, relative: str, level: Callable[[pd.DataFrame], np.ndarray]) -> None:
     matrix, cycles, meta = tidy_curves(relative)
-    curves = analyse_curves(matrix, cycles)
+    curves = analyze_curves(matrix, cycles)
     controls = (meta["sample_type"].astype(str) == "ntc").to_numpy()
-    amplicons = analyse_amplicons(curves, np.zeros(len(meta), dtype=np.int64), controls=controls)
+    amplicons = analyze_amplicons(curves, np.zeros(len(meta), dtype=np.int64), controls=controls)
     bits = curves.flags | amplicons.flags
     detected = has(bits, QcFlag.EFFICIENCY_OUTLIER) | has(bits, QcFlag.KINETIC_OUTLIER) | has(
         bits, QcFlag.LOW_EFFICIENCY)
@@ -184,7 +184,7 @@ def _concentration_rank(meta: pd.DataFrame) -> np.ndarray:
 
 def agreement() -> None:
     plates = SHARED / "rdmlpython_plates"
-    table = analyse(io.read(plates / "matrix_gaps.rdml"))
+    table = analyze(io.read(plates / "matrix_gaps.rdml"))
     golden = pd.read_csv(plates / "matrix_gaps_results.tsv", sep="\t")
     both = table.merge(golden[["well", "target", "TD0"]], on=["well", "target"])
     both = both[both["cq"].notna() & pd.to_numeric(both["TD0"], errors="coerce").notna()]
@@ -198,7 +198,7 @@ def agreement() -> None:
     for run in data.runs:
         if run.melt is None:
             continue
-        melt = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+        melt = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)
         melt["well"] = [r.well.label for r in run.reactions]
         melt["target"] = [r.target_id for r in run.reactions]
         frames.append(melt)
@@ -253,22 +253,22 @@ def speed() -> None:
         f"{wall:.2f} s wall, {cpu:.2f} s CPU ({ratio}; RDML reading {reading:.2f} s in-process)",
         ">= 50x faster", peer_text)
     run = data.runs[0]
-    per_plate, per_plate_cpu = timings(lambda: analyse_run(data, run), 10)
+    per_plate, per_plate_cpu = timings(lambda: analyze_run(data, run), 10)
     row("in-process Cq + E + N0 + flags, one 384-well plate (test_mca_5 Run_1)",
         f"{per_plate * 1000:.1f} ms wall, {per_plate_cpu * 1000:.1f} ms CPU",
         "<= 50 ms", "rdmlpython 3 0.19-0.64 s; 1.7.2 6-11 s")
     matrix, cycles = ht_pcr()
 
     def ht() -> None:
-        curves = analyse_curves(matrix, cycles)
-        analyse_amplicons(curves, np.zeros(matrix.shape[0], dtype=np.int64), controls=np.zeros(matrix.shape[0], bool))
+        curves = analyze_curves(matrix, cycles)
+        analyze_amplicons(curves, np.zeros(matrix.shape[0], dtype=np.int64), controls=np.zeros(matrix.shape[0], bool))
 
     ht_wall, ht_cpu = timings(ht, 3)
     row("htPCR 8 858 curves (BioMark), curves + amplicon step", f"{ht_wall:.2f} s wall, {ht_cpu:.2f} s CPU",
         "<= 1 s")
     melt = run.melt
     assert melt is not None
-    seconds, cpu_seconds = timings(lambda: analyse_melt(melt.temperature_c, melt.fluorescence), 10)
+    seconds, cpu_seconds = timings(lambda: analyze_melt(melt.temperature_c, melt.fluorescence), 10)
     row(f"melt analysis, {melt.n_reactions} wells x {melt.n_points} points (test_mca_5 Run_1)",
         f"{seconds * 1000:.1f} ms wall, {cpu_seconds * 1000:.1f} ms CPU", "<= 0.5 s", "rdmlpython 3 4.3 s")
 

@@ -113,7 +113,7 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
 
 def _demo(args: argparse.Namespace) -> int:
     from chipdx.cli._interpret import load_assay_spec
-    from chipdx.cli._pipeline import analyse_dataset, combine, interpret_dataset
+    from chipdx.cli._pipeline import analyze_dataset, combine, interpret_dataset
     from chipdx.cli._report import write_report
 
     start = time.perf_counter()
@@ -123,7 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
         advance(1)
         if cartridge.dataset is None:
             return fail(f"demo cartridge run aborted: {cartridge.execution.reason}")
-        analysis = analyse_dataset(combine(cartridge.dataset, dpcr, melt), dpcr_settings=_chip_calibration())
+        analysis = analyze_dataset(combine(cartridge.dataset, dpcr, melt), dpcr_settings=_chip_calibration())
         advance(1)
         analysis = interpret_dataset(analysis, load_assay_spec(DEMO_ASSAY))
         paths = _write_outputs(folder, cartridge, analysis)

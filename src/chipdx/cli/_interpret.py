@@ -134,9 +134,9 @@ def _observations(path: Path) -> list[Observation]:
         return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                             n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
                             well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
-    from chipdx.cli._pipeline import analyse_dataset, qpcr_observations  # heavy: only for run files
+    from chipdx.cli._pipeline import analyze_dataset, qpcr_observations  # heavy: only for run files
 
-    return qpcr_observations(analyse_dataset(io.read(path)))
+    return qpcr_observations(analyze_dataset(io.read(path)))
 
 
 def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:

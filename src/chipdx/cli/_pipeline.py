@@ -15,8 +15,8 @@ import pandas as pd
 
 from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
-from chipdx.analysis.qpcr import analyse_run, decode
-from chipdx.analysis.qpcr.melt import analyse_melt, melt_peaks
+from chipdx.analysis.qpcr import analyze_run, decode
+from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
@@ -25,7 +25,7 @@ from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
 from chipdx.report import AssayInfo, QpcrResults
 
-__all__ = ["Analysis", "QpcrRun", "analyse_dataset", "assay_info", "combine", "interpret_dataset",
+__all__ = ["Analysis", "QpcrRun", "analyze_dataset", "assay_info", "combine", "interpret_dataset",
            "qpcr_observations"]
 
 
@@ -67,7 +67,7 @@ class Analysis:
 
 
 def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
-    curves, amplicons = analyse_run(dataset, run)
+    curves, amplicons = analyze_run(dataset, run)
     samples = [dataset.sample(r.sample_id) for r in run.reactions]
     table = pd.DataFrame({
         "run": run.id,
@@ -90,13 +90,13 @@ def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     table["curve_call"] = list(calls.call)
     if run.melt is None:
         return QpcrRun(run, table, curves.corrected, threshold, calls, None)
-    melt = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+    melt = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)
     table["tm"] = melt["tm"].to_numpy()
     temperature, derivative = melt_peaks(run.melt.temperature_c, run.melt.fluorescence)
     return QpcrRun(run, table, curves.corrected, threshold, calls, melt, temperature, derivative)
 
 
-def analyse_dataset(dataset: Dataset, *, model_id: str = DEFAULT_MODEL,
+def analyze_dataset(dataset: Dataset, *, model_id: str = DEFAULT_MODEL,
                     dpcr_settings: DpcrSettings | None = None) -> Analysis:
     """Analyse every run: qPCR runs (with curve calls and melt) and dPCR wells (``dpcr_settings``:
     thresholds, interval method, the instrument's crosstalk calibration)."""

@@ -52,9 +52,9 @@ def _cell(value: object) -> str:
 def _analyze(args: argparse.Namespace) -> int:
     import csv
 
-    from chipdx.analysis.qpcr.table import COLUMNS, analyse_columns
+    from chipdx.analysis.qpcr.table import COLUMNS, analyze_columns
 
-    columns = analyse_columns(io.read(args.input))
+    columns = analyze_columns(io.read(args.input))
     buffer = _stdio.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -66,14 +66,14 @@ def _analyze(args: argparse.Namespace) -> int:
 def _melt(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from chipdx.analysis.qpcr.melt import analyse_melt
+    from chipdx.analysis.qpcr.melt import analyze_melt
 
     dataset = io.read(args.input)
     frames = []
     for run in dataset.runs:
         if run.melt is None:
             continue
-        result = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)
+        result = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)
         result.insert(0, "target", [r.target_id for r in run.reactions])
         result.insert(0, "sample", [r.sample_id for r in run.reactions])
         result.insert(0, "well", [r.well.label for r in run.reactions])
@@ -88,10 +88,10 @@ def _melt(args: argparse.Namespace) -> int:
 def _standard_curve(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
 
-    table = analyse_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input))
     rows: list[dict[str, Any]] = []
     standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
     if standards.empty:
@@ -115,10 +115,10 @@ def _standard_curve(args: argparse.Namespace) -> int:
 
 
 def _relative(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr import analyse_detailed
+    from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
-    table = analyse_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input))
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()

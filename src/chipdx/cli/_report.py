@@ -12,7 +12,7 @@ from chipdx.cli._common import EXIT_OK, out, progress
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
-__all__ = ["add_commands", "analyse_and_report", "write_report"]
+__all__ = ["add_commands", "analyze_and_report", "write_report"]
 
 
 def write_report(analysis: Any, path: Path, *, title: str | None = None) -> None:
@@ -32,13 +32,13 @@ def write_report(analysis: Any, path: Path, *, title: str | None = None) -> None
         stream.write(content)
 
 
-def analyse_and_report(dataset: Dataset, path: Path, *, assay: str | None, title: str | None = None) -> Any:
+def analyze_and_report(dataset: Dataset, path: Path, *, assay: str | None, title: str | None = None) -> Any:
     """Analyse ``dataset`` end to end, interpret it with ``assay`` when given, write the report."""
     from chipdx.cli._interpret import load_assay_spec
-    from chipdx.cli._pipeline import analyse_dataset, interpret_dataset
+    from chipdx.cli._pipeline import analyze_dataset, interpret_dataset
 
     with progress("analysing", total=3) as advance:
-        analysis = analyse_dataset(dataset)
+        analysis = analyze_dataset(dataset)
         advance(1)
         if assay is not None:
             analysis = interpret_dataset(analysis, load_assay_spec(assay))
@@ -53,7 +53,7 @@ def _report(args: argparse.Namespace) -> int:
 
     datasets = [io.read(path) for path in args.input]
     dataset = datasets[0] if len(datasets) == 1 else combine(*datasets)
-    analysis = analyse_and_report(dataset, args.output, assay=args.assay, title=args.title)
+    analysis = analyze_and_report(dataset, args.output, assay=args.assay, title=args.title)
     review = sum(r.needs_review for r in analysis.results)
     out(f"wrote     {args.output} ({len(dataset.runs)} runs, {len(analysis.results)} samples interpreted, "
         f"{review} to review)")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipdx.analysis.qpcr import QcFlag, analyse_amplicons, analyse_curves, decode
+from chipdx.analysis.qpcr import QcFlag, analyze_amplicons, analyze_curves, decode
 from chipdx.analysis.qpcr.flags import has
 from tests.analysis.qpcr._synthetic import logistic_growth
 
@@ -21,7 +21,7 @@ def test_cq_differences_recover_log_ratios(efficiency: float, log10_ratio: float
                                            background: float) -> None:
     n0 = 10.0 ** np.array([log10_n0, log10_n0 - log10_ratio])
     cycles = np.arange(1.0, 51.0)
-    result = analyse_curves(logistic_growth(n0, efficiency, background=background, cycles=50), cycles)
+    result = analyze_curves(logistic_growth(n0, efficiency, background=background, cycles=50), cycles)
     assert result.amplified.all()
     expected = log10_ratio / np.log10(efficiency)
     assert result.cq[1] - result.cq[0] == pytest.approx(expected, abs=0.1)
@@ -34,8 +34,8 @@ def test_efficiency_and_n0_ratios_recovered(efficiency: float, seed: int) -> Non
     rng = np.random.default_rng(seed)
     n0 = np.repeat(10.0 ** -np.arange(6.0, 10.0), 4)
     values = logistic_growth(n0, efficiency, background=1000.0) + rng.normal(0, 0.5, (n0.size, CYCLES.size))
-    curves = analyse_curves(values, CYCLES)
-    amplicons = analyse_amplicons(curves, np.zeros(n0.size, dtype=np.int64), controls=np.zeros(n0.size, bool))
+    curves = analyze_curves(values, CYCLES)
+    amplicons = analyze_amplicons(curves, np.zeros(n0.size, dtype=np.int64), controls=np.zeros(n0.size, bool))
     assert amplicons.amplicon_efficiency[0] == pytest.approx(efficiency, abs=0.05)
     assert np.nanmedian(curves.window_efficiency) < np.nanmedian(curves.efficiency)  # the correction raises it
     slope = np.polyfit(np.log10(n0), np.log10(amplicons.n0), 1)[0]
@@ -45,7 +45,7 @@ def test_efficiency_and_n0_ratios_recovered(efficiency: float, seed: int) -> Non
 def test_background_subtracted_and_negative_offsets() -> None:
     n0 = np.array([1e-7, 1e-8])
     for background in (-200.0, 0.0):
-        result = analyse_curves(logistic_growth(n0, 1.9, background=background), CYCLES)
+        result = analyze_curves(logistic_growth(n0, 1.9, background=background), CYCLES)
         assert result.amplified.all()
 
 
@@ -58,7 +58,7 @@ def test_background_subtracted_and_negative_offsets() -> None:
     ("few readings", np.r_[np.arange(1.0, 6.0), np.full(40, np.nan)][None, :], QcFlag.SHORT_CURVE),
 ])
 def test_odd_curves_are_flagged_not_raised(name: str, values: np.ndarray, flag: QcFlag) -> None:
-    result = analyse_curves(values, np.arange(1.0, values.shape[1] + 1))
+    result = analyze_curves(values, np.arange(1.0, values.shape[1] + 1))
     assert not result.amplified.any(), name
     assert has(result.flags, flag).all(), (name, decode(result.flags))
     assert np.isnan(result.cq).all()
@@ -67,14 +67,14 @@ def test_odd_curves_are_flagged_not_raised(name: str, values: np.ndarray, flag: 
 def test_noise_only_is_not_amplified() -> None:
     rng = np.random.default_rng(1)
     values = 500 + rng.normal(0, 5, (50, 45))
-    assert not analyse_curves(values, CYCLES).amplified.any()
+    assert not analyze_curves(values, CYCLES).amplified.any()
 
 
 def test_gaps_are_filled_and_flagged() -> None:
     values = logistic_growth(np.array([1e-7, 1e-7, 1e-7]), 1.9, background=100.0)
     values[1, [0, 3, 34, 35]] = np.nan  # away from the Cq
     values[2, [20, 21]] = np.nan  # at the steepest part: interpolation bends the curve a little
-    result = analyse_curves(values, CYCLES)
+    result = analyze_curves(values, CYCLES)
     assert result.amplified.all()
     assert has(result.flags, QcFlag.GAPS_FILLED).tolist() == [False, True, True]
     assert result.cq[1] == pytest.approx(result.cq[0], abs=0.05)
@@ -88,7 +88,7 @@ def test_spike_step_and_noise_are_flagged() -> None:
     values[2, 5:] += 1500.0  # the ground level jumps and stays
     values[3, 40:] -= 2000.0  # the plateau drops
     values[4] += rng.normal(0, 250, 45)
-    result = analyse_curves(values, CYCLES)
+    result = analyze_curves(values, CYCLES)
     assert result.amplified.all()
     assert has(result.flags, QcFlag.SPIKE).tolist() == [False, True, False, False, False]
     assert has(result.flags, QcFlag.STEP).tolist() == [False, False, True, True, False]
@@ -98,7 +98,7 @@ def test_spike_step_and_noise_are_flagged() -> None:
 
 def test_late_and_no_plateau() -> None:
     values = logistic_growth(np.array([1e-13]), 1.9, background=100.0)
-    result = analyse_curves(values, CYCLES)
+    result = analyze_curves(values, CYCLES)
     assert result.amplified[0]
     assert has(result.flags, QcFlag.LATE)[0]
     assert has(result.flags, QcFlag.NO_PLATEAU)[0]
@@ -108,10 +108,10 @@ def test_efficiency_outlier_and_ntc_flags() -> None:
     n0 = np.full(12, 1e-8)
     values = logistic_growth(n0, 1.95, background=100.0)
     values[0] = logistic_growth(n0[:1], 1.55, background=100.0)[0]
-    curves = analyse_curves(values, CYCLES)
+    curves = analyze_curves(values, CYCLES)
     controls = np.zeros(12, bool)
     controls[-1] = True
-    amplicons = analyse_amplicons(curves, np.zeros(12, dtype=np.int64), controls=controls)
+    amplicons = analyze_amplicons(curves, np.zeros(12, dtype=np.int64), controls=controls)
     assert has(amplicons.flags, QcFlag.EFFICIENCY_OUTLIER)[0]
     assert not has(amplicons.flags, QcFlag.EFFICIENCY_OUTLIER)[1:].any()
     assert has(amplicons.flags, QcFlag.NTC_AMPLIFICATION).tolist() == [False] * 11 + [True]
@@ -121,7 +121,7 @@ def test_inputs_are_not_modified() -> None:
     values = logistic_growth(np.array([1e-7]), 1.9)
     values[0, 5] = np.nan
     before = values.copy()
-    analyse_curves(values, CYCLES)
+    analyze_curves(values, CYCLES)
     np.testing.assert_array_equal(values, before)
 
 
@@ -132,9 +132,9 @@ def test_arbitrary_matrices_never_raise(n_rows: int, n_cols: int, seed: int, sca
     rng = np.random.default_rng(seed)
     values = rng.normal(0, 1, (n_rows, n_cols)).cumsum(axis=1) * scale
     values[rng.random((n_rows, n_cols)) < missing] = np.nan
-    result = analyse_curves(values, np.arange(1.0, n_cols + 1))
+    result = analyze_curves(values, np.arange(1.0, n_cols + 1))
     assert result.cq.shape == (n_rows,)
     assert np.all(np.isnan(result.cq) | result.amplified)
-    amplicons = analyse_amplicons(result, np.zeros(n_rows, dtype=np.int64), controls=np.zeros(n_rows, bool),
+    amplicons = analyze_amplicons(result, np.zeros(n_rows, dtype=np.int64), controls=np.zeros(n_rows, bool),
                                   replicates=np.zeros(n_rows, dtype=np.int64))
     assert amplicons.n0.shape == (n_rows,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chipdx.analysis.qpcr.melt import analyse_melt
+from chipdx.analysis.qpcr.melt import analyze_melt
 from tests.conftest import shared
 
 
@@ -22,7 +22,7 @@ def test_tm_and_flags() -> None:
               (np.linspace(65, 95, 151), np.full(151, 3.0))]
     t = np.vstack([c[0] for c in curves])
     f = np.vstack([c[1] for c in curves])
-    result = analyse_melt(t, f)
+    result = analyze_melt(t, f)
     assert result["tm"].iloc[0] == pytest.approx(84.0, abs=0.15)
     assert result["flags"].iloc[0] == ""
     assert "QC-MELT-MULTIPLE-PRODUCTS" in result["flags"].iloc[1]
@@ -34,7 +34,7 @@ def test_padding_and_gaps() -> None:
     t, f = _melt((82.0, 1.0))
     t = np.r_[t, np.full(10, np.nan)][None, :]
     f = np.r_[f, np.full(10, np.nan)][None, :]
-    assert analyse_melt(t, f)["tm"].iloc[0] == pytest.approx(82.0, abs=0.15)
+    assert analyze_melt(t, f)["tm"].iloc[0] == pytest.approx(82.0, abs=0.15)
 
 
 def test_public_melt_tm_near_rdmlpython() -> None:
@@ -43,5 +43,5 @@ def test_public_melt_tm_near_rdmlpython() -> None:
     data = io.read(shared("qpcr", "rdmlpython_plates", "test_mca_1_raw_data.rdml"))
     run = next(r for r in data.runs if r.melt is not None)
     assert run.melt is not None
-    tm = analyse_melt(run.melt.temperature_c, run.melt.fluorescence)["tm"]
+    tm = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)["tm"]
     assert abs(float(np.nanmedian(tm)) - 85.7) < 0.5  # rdmlpython's mean peak temperature: 85.74 °C

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from chipdx import io
-from chipdx.analysis.qpcr import COLUMNS, analyse, analyse_detailed
+from chipdx.analysis.qpcr import COLUMNS, analyze, analyze_detailed
 from tests.conftest import shared
 
 
 def test_matrix_gaps_reads_and_flags() -> None:
-    table = analyse(io.read(shared("qpcr", "rdmlpython_plates", "matrix_gaps.rdml")))
+    table = analyze(io.read(shared("qpcr", "rdmlpython_plates", "matrix_gaps.rdml")))
     assert list(table.columns) == list(COLUMNS)
     gapped = table["flags"].str.contains("QC-GAPS-FILLED")
     assert gapped.any()
@@ -18,7 +18,7 @@ def test_matrix_gaps_reads_and_flags() -> None:
 
 
 def test_ds_94_4_standards_and_order() -> None:
-    table = analyse_detailed(io.read(shared("qpcr", "ruijter2013_technical", "rdml", "ds_94_4_v1.3.rdml")))
+    table = analyze_detailed(io.read(shared("qpcr", "ruijter2013_technical", "rdml", "ds_94_4_v1.3.rdml")))
     std = table[table["sample_type"] == "std"]
     assert std["amplified"].mean() > 0.99
     medians = std.groupby("quantity")["cq"].median().sort_index()

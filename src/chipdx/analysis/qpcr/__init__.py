@@ -4,10 +4,10 @@ relative quantification and melt curves — vectorised over the (reactions x cyc
 See ``docs/qpcr.md`` for the algorithms, their citations and the QC flag codes.
 """
 
-from chipdx.analysis.qpcr.amplicon import AmpliconAnalysis, analyse_amplicons
-from chipdx.analysis.qpcr.curves import CurveAnalysis, CurveParameters, analyse_curves
+from chipdx.analysis.qpcr.amplicon import AmpliconAnalysis, analyze_amplicons
+from chipdx.analysis.qpcr.curves import CurveAnalysis, CurveParameters, analyze_curves
 from chipdx.analysis.qpcr.flags import FLAG_DESCRIPTIONS, QcFlag, decode
-from chipdx.analysis.qpcr.table import COLUMNS, analyse, analyse_detailed, analyse_run
+from chipdx.analysis.qpcr.table import COLUMNS, analyze, analyze_detailed, analyze_run
 
 __all__ = [
     "COLUMNS",
@@ -16,10 +16,10 @@ __all__ = [
     "CurveAnalysis",
     "CurveParameters",
     "QcFlag",
-    "analyse",
-    "analyse_amplicons",
-    "analyse_curves",
-    "analyse_detailed",
-    "analyse_run",
+    "analyze",
+    "analyze_amplicons",
+    "analyze_curves",
+    "analyze_detailed",
+    "analyze_run",
     "decode",
 ]

@@ -29,7 +29,7 @@ from chipdx.analysis.qpcr._matrix import group_median, group_robust_sd
 from chipdx.analysis.qpcr.curves import CurveAnalysis
 from chipdx.analysis.qpcr.flags import QcFlag, has
 
-__all__ = ["AMPLICON_METHOD", "AmpliconAnalysis", "analyse_amplicons"]
+__all__ = ["AMPLICON_METHOD", "AmpliconAnalysis", "analyze_amplicons"]
 
 AMPLICON_METHOD = "mean window efficiency per amplicon (robust-z outliers out); LinRegPCR threshold Cq; N0 = T/E^Cq'"
 
@@ -105,14 +105,14 @@ def _threshold_cq(curves: CurveAnalysis, groups: NDArray[np.int64], usable: NDAr
     return np.where(curves.amplified, cq, np.nan), log_threshold
 
 
-def analyse_amplicons(curves: CurveAnalysis, groups: NDArray[np.int64], *, controls: NDArray[np.bool_],
+def analyze_amplicons(curves: CurveAnalysis, groups: NDArray[np.int64], *, controls: NDArray[np.bool_],
                       replicates: NDArray[np.int64] | None = None) -> AmpliconAnalysis:
     """Per-amplicon efficiency, threshold Cq, N0 and outlier flags.
 
     Parameters
     ----------
     curves
-        Output of :func:`~chipdx.analysis.qpcr.curves.analyse_curves`.
+        Output of :func:`~chipdx.analysis.qpcr.curves.analyze_curves`.
     groups
         Amplicon (target) number of each reaction, ``0..n_groups-1``.
     controls

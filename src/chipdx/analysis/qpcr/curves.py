@@ -1,6 +1,6 @@
 """Per-reaction curve analysis: amplification call, Cq by second-derivative maximum, baseline, efficiency.
 
-:func:`analyse_curves` is the engine's core. It works on the whole ``(reactions x
+:func:`analyze_curves` is the engine's core. It works on the whole ``(reactions x
 cycles)`` matrix at once; per-amplicon steps (mean efficiency, threshold Cq, N0,
 outliers) are in :mod:`chipdx.analysis.qpcr.amplicon`.
 
@@ -28,7 +28,7 @@ from chipdx.analysis.qpcr._matrix import MAD_TO_SD, derivatives, fill_gaps, row_
 from chipdx.analysis.qpcr.baseline import BaselineFit, fit_baseline, window_indices
 from chipdx.analysis.qpcr.flags import QcFlag
 
-__all__ = ["CURVE_METHOD", "CurveAnalysis", "CurveParameters", "analyse_curves", "initial_efficiency"]
+__all__ = ["CURVE_METHOD", "CurveAnalysis", "CurveParameters", "analyze_curves", "initial_efficiency"]
 
 CURVE_METHOD = ("second-derivative maximum Cq (Gaussian-kernel); LinRegPCR equal-slopes baseline; window "
                 "efficiency extrapolated to the reaction start (linear efficiency decline)")
@@ -36,7 +36,7 @@ CURVE_METHOD = ("second-derivative maximum Cq (Gaussian-kernel); LinRegPCR equal
 
 @dataclass(frozen=True, slots=True)
 class CurveParameters:
-    """Settings of :func:`analyse_curves` (defaults are the documented method).
+    """Settings of :func:`analyze_curves` (defaults are the documented method).
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ class CurveParameters:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CurveAnalysis:
-    """Per-reaction results of :func:`analyse_curves`; arrays have one entry per row.
+    """Per-reaction results of :func:`analyze_curves`; arrays have one entry per row.
 
     ``cq`` (second-derivative maximum) is ``NaN`` where the reaction did not amplify; the
     efficiencies are ``NaN`` also where the baseline criterion failed (``QC-BASELINE-ERROR``).
@@ -210,7 +210,7 @@ def _fit_window(cycles: NDArray[np.float64], values: NDArray[np.float64], cq_ind
     return fit, stop
 
 
-def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64], *,
+def analyze_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64], *,
                    parameters: CurveParameters | None = None) -> CurveAnalysis:
     """Analyse every amplification curve of a ``(reactions x cycles)`` matrix.
 
@@ -232,7 +232,7 @@ def analyse_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     --------
     >>> c = np.arange(1.0, 41.0)
     >>> f = 100 + 1e4 / (1 + np.exp(-(c - 25) / 1.5))
-    >>> result = analyse_curves(np.vstack([f, np.full(40, 100.0)]), c)
+    >>> result = analyze_curves(np.vstack([f, np.full(40, 100.0)]), c)
     >>> result.amplified.tolist(), bool(abs(result.cq[0] - 23.0) < 1.0)
     ([True, False], True)
     """

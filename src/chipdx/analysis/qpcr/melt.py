@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._matrix import fill_gaps, row_take, savgol
 
-__all__ = ["MELT_FLAGS", "MeltParameters", "analyse_melt", "melt_peaks"]
+__all__ = ["MELT_FLAGS", "MeltParameters", "analyze_melt", "melt_peaks"]
 
 MELT_FLAGS = {
     "QC-MELT-NO-PEAK": "no -dF/dT peak stands out of the background",
@@ -33,7 +33,7 @@ MELT_FLAGS = {
 
 @dataclass(frozen=True, slots=True)
 class MeltParameters:
-    """Settings of :func:`analyse_melt`."""
+    """Settings of :func:`analyze_melt`."""
 
     smooth_points: int = 7
     min_peak_fraction: float = 0.1
@@ -66,7 +66,7 @@ def melt_peaks(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.floa
                parameters: MeltParameters | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The melt peaks: temperatures (gaps filled) and smoothed, background-free -dF/dT per reaction.
 
-    These are the curves :func:`analyse_melt` finds its peaks in, for plotting.
+    These are the curves :func:`analyze_melt` finds its peaks in, for plotting.
     """
     parameters = parameters or MeltParameters()
     temps, _, _ = fill_gaps(temperature_c)
@@ -80,7 +80,7 @@ def melt_peaks(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.floa
     return temps, _remove_background(derivative, temps)
 
 
-def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.float64], *,
+def analyze_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.float64], *,
                  parameters: MeltParameters | None = None) -> pd.DataFrame:
     """Tm and product flags of every melt curve (rows of the two ``(reactions x points)`` matrices).
 
@@ -89,7 +89,7 @@ def analyse_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
 
     >>> t = np.tile(np.linspace(65, 95, 121), (2, 1))
     >>> f = np.vstack([1 / (1 + np.exp((t[0] - 82) / 0.6)), 1 / (1 + np.exp((t[1] - 78) / 0.6))])
-    >>> analyse_melt(t, f)["tm"].round(1).tolist()
+    >>> analyze_melt(t, f)["tm"].round(1).tolist()
     [82.0, 78.0]
     """
     parameters = parameters or MeltParameters()

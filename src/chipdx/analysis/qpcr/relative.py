@@ -35,7 +35,7 @@ def relative_quantities(table: pd.DataFrame, *, references: Sequence[str], calib
     ----------
     table
         Rows with at least ``sample``, ``target``, ``cq`` and ``amplified`` (the output of
-        :func:`~chipdx.analysis.qpcr.table.analyse`).
+        :func:`~chipdx.analysis.qpcr.table.analyze`).
     references
         Reference gene targets (one or more).
     calibrator

@@ -1,8 +1,8 @@
 """Whole datasets in, result tables out: the qPCR engine as users call it.
 
-:func:`analyse` returns one row per reaction with the SPEC §7 columns;
-:func:`analyse_detailed` adds every intermediate value. Both carry the method and
-parameters in ``DataFrame.attrs``. :func:`analyse_columns` gives the detailed table as
+:func:`analyze` returns one row per reaction with the SPEC §7 columns;
+:func:`analyze_detailed` adds every intermediate value. Both carry the method and
+parameters in ``DataFrame.attrs``. :func:`analyze_columns` gives the detailed table as
 plain arrays (no pandas), for callers that only write it out.
 """
 
@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from chipdx.analysis.qpcr.amplicon import AMPLICON_METHOD, AmpliconAnalysis, analyse_amplicons
-from chipdx.analysis.qpcr.curves import CURVE_METHOD, CurveAnalysis, CurveParameters, analyse_curves
+from chipdx.analysis.qpcr.amplicon import AMPLICON_METHOD, AmpliconAnalysis, analyze_amplicons
+from chipdx.analysis.qpcr.curves import CURVE_METHOD, CurveAnalysis, CurveParameters, analyze_curves
 from chipdx.analysis.qpcr.flags import decode
 from chipdx.model import Dataset, Run, SampleType
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyse", "analyse_columns", "analyse_detailed",
-           "analyse_run"]
+__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyze", "analyze_columns", "analyze_detailed",
+           "analyze_run"]
 
 COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
            "amplified", "flags")
@@ -39,16 +39,16 @@ def _codes(values: list[str]) -> NDArray[np.int64]:
     return np.asarray(inverse, dtype=np.int64).reshape(-1)
 
 
-def analyse_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | None = None) -> tuple[
+def analyze_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | None = None) -> tuple[
         CurveAnalysis, AmpliconAnalysis]:
     """Curve and amplicon analysis of one run (reactions in the run's order)."""
     types = [dataset.sample(r.sample_id).type_for(r.target_id) for r in run.reactions]
-    curves = analyse_curves(run.fluorescence, run.cycles, parameters=parameters)
+    curves = analyze_curves(run.fluorescence, run.cycles, parameters=parameters)
     targets = [r.target_id for r in run.reactions]
     negative = np.array([t in NEGATIVE_CONTROLS for t in types], dtype=bool)
     excluded = np.array([t in _NOT_IN_MEAN for t in types], dtype=bool)
     replicates = _codes([f"{r.sample_id}\x00{r.target_id}" for r in run.reactions])
-    amplicons = analyse_amplicons(curves, _codes(targets), controls=excluded, replicates=replicates)
+    amplicons = analyze_amplicons(curves, _codes(targets), controls=excluded, replicates=replicates)
     if (excluded & ~negative).any():  # optical calibrators: left out of the mean, but not negative controls
         from chipdx.analysis.qpcr.flags import QcFlag
 
@@ -60,7 +60,7 @@ def analyse_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | Non
 
 def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None) -> dict[str, NDArray[
         np.generic]]:
-    curves, amplicons = analyse_run(dataset, run, parameters=parameters)
+    curves, amplicons = analyze_run(dataset, run, parameters=parameters)
     samples = {s.id: s for s in dataset.samples}
     dyes = {t.id: t.dye_id for t in dataset.targets}
     reaction_samples = [samples[r.sample_id] for r in run.reactions]
@@ -94,7 +94,7 @@ def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None)
 _TEXT = frozenset({"run", "well", "sample", "sample_type", "target", "dye", "flags"})
 
 
-def analyse_columns(dataset: Dataset, *, parameters: CurveParameters | None = None) -> dict[str, NDArray[
+def analyze_columns(dataset: Dataset, *, parameters: CurveParameters | None = None) -> dict[str, NDArray[
         np.generic]]:
     """The :data:`DETAIL_COLUMNS` of every reaction of every run as arrays (text columns as objects)."""
     parts = [_run_columns(dataset, run, parameters) for run in dataset.runs if run.reactions]
@@ -103,7 +103,7 @@ def analyse_columns(dataset: Dataset, *, parameters: CurveParameters | None = No
     return {name: np.concatenate([part[name] for part in parts]) for name in DETAIL_COLUMNS}
 
 
-def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
+def analyze_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
     """One row per reaction of every run: the SPEC §7 columns plus intermediate values.
 
     Extra columns: ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
@@ -115,14 +115,14 @@ def analyse_detailed(dataset: Dataset, *, parameters: CurveParameters | None = N
     import pandas as pd
 
     parameters = parameters or CurveParameters()
-    frame = pd.DataFrame(analyse_columns(dataset, parameters=parameters), columns=list(DETAIL_COLUMNS))
+    frame = pd.DataFrame(analyze_columns(dataset, parameters=parameters), columns=list(DETAIL_COLUMNS))
     frame["amplified"] = frame["amplified"].astype(bool)
     frame.attrs["method"] = f"{CURVE_METHOD}; {AMPLICON_METHOD}"
     frame.attrs["parameters"] = asdict(parameters)
     return frame
 
 
-def analyse(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
+def analyze(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
     """One row per reaction with exactly the SPEC §7 columns.
 
     ``cq`` is the second-derivative-maximum Cq (``NaN`` when not amplified),
@@ -138,10 +138,10 @@ def analyse(dataset: Dataset, *, parameters: CurveParameters | None = None) -> p
     >>> run = Run("r", plate, (Reaction(plate.parse("A1"), "S", "T"),), amplification=AmplificationCurves(
     ...     c, [100 + 1e4 / (1 + np.exp(-(c - 25) / 1.5))]))
     >>> data = Dataset((run,), samples=(Sample("S"),), targets=(Target("T", "SYBR"),), dyes=(Dye("SYBR"),))
-    >>> list(analyse(data).columns) == list(COLUMNS)
+    >>> list(analyze(data).columns) == list(COLUMNS)
     True
     """
-    detailed = analyse_detailed(dataset, parameters=parameters)
+    detailed = analyze_detailed(dataset, parameters=parameters)
     frame = detailed.loc[:, list(COLUMNS)].copy()
     frame.attrs = dict(detailed.attrs)
     return frame
