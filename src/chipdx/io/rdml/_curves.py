@@ -27,14 +27,41 @@ Tag = Callable[[str], str]
 Array = NDArray[np.float64]
 
 
+_XPATHS: dict[tuple[str, str, str], etree.XPath] = {}
+
+
+def _texts(data: etree._Element, point: str, name: str, tag: Tag) -> list[str]:
+    """The text of every ``point/name`` child, by one compiled XPath (empty elements are skipped)."""
+    probe = tag("x")
+    namespace = probe[1:].split("}")[0] if probe.startswith("{") else ""
+    key = (namespace, point, name)
+    if key not in _XPATHS:
+        path = f"r:{point}/r:{name}/text()" if namespace else f"{point}/{name}/text()"
+        _XPATHS[key] = etree.XPath(path, namespaces={"r": namespace} if namespace else None, smart_strings=False)
+    return _XPATHS[key](data)  # type: ignore[return-value]
+
+
 def _points(
     data: etree._Element, point: str, fields: tuple[str, ...], place: str, tag: Tag, values: ValueDecoder
 ) -> list[Array | None]:
     """The values of ``fields`` in every ``point`` child, one array per field (``None`` if absent)."""
+    count = len(data.findall(tag(point)))
+    fast = [_texts(data, point, name, tag) for name in fields]
+    if all(len(texts) in (0, count) for texts in fast):  # every point has every present field: no gaps
+        return [None if not texts or not count else values.array(
+            texts, lambda i, name=name: f"{place}/{point}[{i + 1}]/{name}")  # type: ignore[misc]
+            for name, texts in zip(fields, fast, strict=True)]
+    return _points_checked(data, point, fields, place, tag, values)
+
+
+def _points_checked(
+    data: etree._Element, point: str, fields: tuple[str, ...], place: str, tag: Tag, values: ValueDecoder
+) -> list[Array | None]:
+    """The slow path of :func:`_points`: visit every point to name the first one that lacks a value."""
     elements = data.findall(tag(point))
     wanted = {tag(name): index for index, name in enumerate(fields)}
     table: list[list[str | None]] = [[None] * len(fields) for _ in elements]
-    for row, element in zip(table, elements, strict=True):  # one pass over the children (what findtext returns)
+    for row, element in zip(table, elements, strict=True):
         for child in element:
             index = wanted.get(child.tag)
             if index is not None and row[index] is None:
