@@ -16,20 +16,17 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, fail, out
 from chipdx.model import Dataset, PartitionCall
-from chipdx.sim.cartridge import random_specimens, simulate_cartridge
-from chipdx.sim.chip import cartridge_chip, default_chip
-from chipdx.sim.dpcr import DROPLET, NANOPLATE, default_dpcr_design, simulate_dpcr
-from chipdx.sim.execute import Execution, events_to_jsonl, execute
-from chipdx.sim.faults import FaultPlan, random_dead_electrodes
-from chipdx.sim.protocol import load_protocol, validate
-from chipdx.sim.qpcr import default_design, simulate_qpcr
+
+if TYPE_CHECKING:  # the simulator loads only when a simulate command runs (keeps other commands fast)
+    from chipdx.sim.execute import Execution
+    from chipdx.sim.faults import FaultPlan
 
 __all__ = ["add_commands"]
 
@@ -57,6 +54,8 @@ def _write_csv(path: Path, rows: Sequence[Any], *, rename: dict[str, str] | None
 
 
 def _write_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
+    from chipdx.sim.execute import events_to_jsonl
+
     with io.atomic_output(path) as stream:
         stream.write(events_to_jsonl(tuple(events)))
 
@@ -84,6 +83,8 @@ def export_quantstudio(dataset: Dataset, path: Path) -> Path | None:
 
 
 def _qpcr(args: argparse.Namespace) -> int:
+    from chipdx.sim.qpcr import default_design, simulate_qpcr
+
     rng = np.random.default_rng(args.seed)
     design = default_design(rng=rng, chemistry=args.chemistry, plate_size=args.plate, n_cycles=args.cycles,
                             melt=args.melt)
@@ -137,6 +138,8 @@ def export_qx_plate(dataset: Dataset, folder: Path) -> list[Path]:
 
 
 def _dpcr(args: argparse.Namespace) -> int:
+    from chipdx.sim.dpcr import DROPLET, NANOPLATE, default_dpcr_design, simulate_dpcr
+
     rng = np.random.default_rng(args.seed)
     profile = DROPLET if args.profile == "droplet" else NANOPLATE
     dataset, truth = simulate_dpcr(default_dpcr_design(profile=profile), rng=rng)
@@ -157,6 +160,8 @@ def _dpcr(args: argparse.Namespace) -> int:
 
 
 def _faults(args: argparse.Namespace, rng: np.random.Generator, chip: Any) -> FaultPlan:
+    from chipdx.sim.faults import FaultPlan, random_dead_electrodes
+
     dead = random_dead_electrodes(chip, args.dead_electrodes, rng=rng) if args.dead_electrodes else frozenset()
     return FaultPlan(dead_electrodes=dead, sticky_probability=args.sticky, air=args.air,
                      heater_overshoot_c=args.overshoot)
@@ -175,6 +180,9 @@ def _summary(execution: Execution) -> list[str]:
 
 
 def _cartridge(args: argparse.Namespace) -> int:
+    from chipdx.sim.cartridge import random_specimens, simulate_cartridge
+    from chipdx.sim.chip import cartridge_chip
+
     rng = np.random.default_rng(args.seed)
     specimens = random_specimens(args.specimens, rng=rng)
     faults = _faults(args, rng, cartridge_chip(args.specimens))
@@ -198,6 +206,10 @@ def _cartridge(args: argparse.Namespace) -> int:
 
 
 def _protocol(args: argparse.Namespace) -> int:
+    from chipdx.sim.chip import default_chip
+    from chipdx.sim.execute import execute
+    from chipdx.sim.protocol import load_protocol, validate
+
     protocol = load_protocol(args.file)
     chip = default_chip()
     validate(protocol, chip, source=str(args.file))

@@ -32,7 +32,6 @@ __all__ = [
 #: Largest file or decompressed zip member chipdx reads (256 MiB, > 10x the largest real RDML seen).
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)")
 
 
 def read_file_bounded(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
@@ -86,14 +85,15 @@ def parse_xml(data: bytes, *, source: str) -> etree._Element:
     """Parse XML bytes into an element tree, refusing DTDs and entity declarations."""
     if not data.strip():
         raise FormatError(source, "", "an XML document", "an empty file")
-    match = _DTD.search(data)
-    if match is not None:
-        raise UnsafeInputError(
-            source,
-            f"line {_line_of(data, match.start())}",
-            "XML without a DTD or entity declarations (run files never need one)",
-            f"<!{match.group(1).decode()}",
-        )
+    for declaration in (b"<!DOCTYPE", b"<!ENTITY"):  # bytes.find is far faster than a regex on large files
+        offset = data.find(declaration)
+        if offset >= 0:
+            raise UnsafeInputError(
+                source,
+                f"line {_line_of(data, offset)}",
+                "XML without a DTD or entity declarations (run files never need one)",
+                declaration.decode(),
+            )
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )

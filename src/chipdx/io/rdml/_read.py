@@ -196,19 +196,35 @@ def _target(element: etree._Element, ctx: _Context) -> Target:
     )
 
 
-def _reported(data: etree._Element, place: str, ctx: _Context) -> ReportedResult:
-    def value(name: str, *, negative_is_missing: bool = False) -> float | None:
-        return ctx.values.optional(
-            ctx.text(data, name), f"{place}/{name}", negative_is_missing=negative_is_missing
-        )
+def _scalar_children(data: etree._Element, ctx: _Context) -> dict[str, str]:
+    """Local name -> text of the children of ``<data>`` other than curve points.
 
-    excluded = data.find(ctx.tag("excl"))
+    RDML puts them before the first and after the last point, so only the two ends are
+    visited (looking each name up with ``find`` would walk every point of the curve).
+    """
+    points = {ctx.tag("adp"), ctx.tag("mdp")}
+    found: dict[str, str] = {}
+    for children in (data.iterchildren(), data.iterchildren(reversed=True)):
+        for child in children:
+            if child.tag in points:
+                break
+            if isinstance(child.tag, str):
+                found.setdefault(child.tag.rsplit("}", 1)[-1], (child.text or "").strip())
+    return found
+
+
+def _reported(data: etree._Element, place: str, ctx: _Context) -> ReportedResult:
+    fields = _scalar_children(data, ctx)
+
+    def value(name: str, *, negative_is_missing: bool = False) -> float | None:
+        return ctx.values.optional(fields.get(name), f"{place}/{name}", negative_is_missing=negative_is_missing)
+
     return ReportedResult(
         cq=value("cq", negative_is_missing=True),
         n0=value("N0", negative_is_missing=True),
         efficiency=value("ampEff"),
         efficiency_se=value("ampEffSE"),
-        efficiency_method=ctx.text(data, "ampEffMet") or None,
+        efficiency_method=fields.get("ampEffMet") or None,
         corrected_cq=value("corrCq", negative_is_missing=True),
         correction_factor=value("corrF"),
         correction_p=value("corrP", negative_is_missing=True),
@@ -217,8 +233,8 @@ def _reported(data: etree._Element, place: str, ctx: _Context) -> ReportedResult
         background_fluorescence=value("bgFluor"),
         background_slope=value("bgFluorSlp"),
         quantification_fluorescence=value("quantFluor"),
-        excluded=None if excluded is None else (excluded.text or "").strip(),
-        note=ctx.text(data, "note") or None,
+        excluded=fields.get("excl"),
+        note=fields.get("note") or None,
     )
 
 
