@@ -28,9 +28,9 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._qpcr_text import decode_text, guess_dialect, split_rows
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, guess_dialect, split_rows
 from chipdx.io._xlsx import read_workbook, sheet_names
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from chipdx.errors import FormatError, UnsafeInputError
+from chipdx.errors import FormatError
 from chipdx.io._registry import FileFormat, register
-from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded
-from chipdx.io._text import decode_text, split_lines
+from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, gunzip_bounded, split_lines
 from chipdx.model import Dataset, Dye, PlateFormat, Run, Sample, Target, WellPartitions
 
 __all__ = ["read_partition_table"]
@@ -29,19 +29,6 @@ __all__ = ["read_partition_table"]
 _CHANNEL = re.compile(r"^(channel\d+|ch\d+|fam|hex|vic|cy5|rox|texas red|atto ?\d+)$", re.IGNORECASE)
 _IGNORED = {"cluster", "cluster_name"}
 _DEFAULT_VOLUME_NL = 0.85
-
-
-def _gunzip(data: bytes, source: str, *, limit: int = MAX_INPUT_BYTES) -> bytes:
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise FormatError(source, "gzip stream", "intact gzip data", str(exc)) from None
-    if len(out) > limit or decompressor.unconsumed_tail:
-        raise UnsafeInputError(source, "gzip stream", f"at most {limit} bytes decompressed", "more")
-    if not decompressor.eof:
-        raise FormatError(source, "gzip stream", "a complete gzip file", "a truncated one")
-    return out
 
 
 def _header(head: bytes) -> list[str]:
@@ -67,8 +54,7 @@ def read_partition_table(path: str | Path) -> Dataset:
 
     path = Path(path)
     data = read_file_bounded(path)
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, str(path))
+    data = gunzip_bounded(data, source=str(path))
     text = "\n".join(split_lines(decode_text(data)))
     try:
         frame = pd.read_csv(io.StringIO(text))

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._qpcr_text import decode_text, guess_dialect, gunzip_bounded, gunzip_head, split_rows
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, gunzip_head, split_rows
 from chipdx.model import Dataset, PlateFormat, Quantity, QuantityUnit, Run, SampleType
 
 __all__ = ["FORMAT", "read_qpcr_table", "sniff_qpcr_table"]

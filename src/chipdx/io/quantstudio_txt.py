@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chipdx.errors import FormatError, UnknownFormatError, quote
-from chipdx.io._qpcr_text import decode_text
 from chipdx.io._quantstudio import Table, dataset_from_tables
 from chipdx.io._quantstudio_write import write_quantstudio_txt
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text
 from chipdx.model import Dataset
 
 __all__ = ["FORMAT", "read_quantstudio_txt", "sniff_quantstudio_txt", "write_quantstudio_txt"]

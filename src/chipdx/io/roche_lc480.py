@@ -20,9 +20,9 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._qpcr_text import decode_text, gunzip_bounded, gunzip_head
 from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, gunzip_bounded, gunzip_head
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType, Software
 
 __all__ = ["FORMAT", "read_lc480", "sniff_lc480"]
