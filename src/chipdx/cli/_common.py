@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io as text_io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "fail", "out", "progress"]
+from chipdx.io._atomic import atomic_output
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "csv_text", "emit", "fail", "out", "progress"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -14,6 +19,25 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 def out(text: str = "") -> None:
     """Print one line of results to standard output."""
     sys.stdout.write(text + "\n")
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV table as text: header row, then the rows, ``\\n`` line ends."""
+    buffer = text_io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` atomically, or print it when no output file is given."""
+    if output is None:
+        for line in text.rstrip("\n").split("\n"):
+            out(line)
+        return
+    with atomic_output(output) as stream:
+        stream.write(text.encode())
 
 
 def fail(message: str) -> int:

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-import io as text_io
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, fail, out, progress
+from chipdx.cli._common import EXIT_OK, csv_text, emit, fail, out, progress
 from chipdx.model import Dataset, Dye, DyeChemistry, SampleType
 
 __all__ = ["DEMO_ASSAY", "DEMO_SEED", "add_commands", "demo_datasets"]
@@ -73,12 +71,7 @@ def _chip_calibration() -> Any:
 
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    buffer = text_io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    with io.atomic_output(path) as stream:
-        stream.write(buffer.getvalue().encode())
+    emit(csv_text(header, rows), path)
 
 
 def _cell(value: Any) -> Any:

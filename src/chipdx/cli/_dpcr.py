@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, out
+from chipdx.cli._common import EXIT_OK, emit, out
 from chipdx.errors import FormatError
 from chipdx.io._text import read_text
 from chipdx.model import SampleType
@@ -110,14 +110,9 @@ def _analyze(args: argparse.Namespace) -> int:
         dataset = io.read(path)
         frames.append(dpcr.analyze(dataset, layout=layout, settings=settings))
     result = pd.concat(frames, ignore_index=True)[list(dpcr.RESULT_COLUMNS)]
-    text = result.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    emit(result.to_csv(index=False, float_format="%.6g", lineterminator="\n"), args.output)
     if args.output:
-        with io.atomic_output(args.output) as stream:
-            stream.write(text.encode())
         out(f"wrote     {args.output} ({len(result)} rows)")
-    else:
-        for line in text.rstrip("\n").split("\n"):
-            out(line)
     return EXIT_OK
 
 

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import io as _io
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, out
+from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import FormatError
 from chipdx.io._safety import read_file_bounded
 
@@ -81,15 +80,7 @@ def _curves(path: Path) -> tuple[list[str], list[str], NDArray[np.float64]]:
 
 
 def _write_csv(rows: Iterable[Sequence[object]], header: Sequence[str], target: Path | None) -> None:
-    buffer = _io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    if target is None:
-        out(buffer.getvalue().rstrip("\n"))
-        return
-    with io.atomic_output(target) as stream:
-        stream.write(buffer.getvalue().encode())
+    emit(csv_text(header, rows), target)
 
 
 def _fmt(value: float | None) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, out
+from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import UnsupportedError
 
 if TYPE_CHECKING:
@@ -26,13 +26,9 @@ _CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
 
 
 def _write_text(text: str, output: Path | None, rows: int) -> None:
-    if output is None:
-        for line in text.splitlines():
-            out(line)
-        return
-    with io.atomic_output(output) as stream:
-        stream.write(text.encode())
-    out(f"wrote     {output} ({rows} rows)")
+    emit(text, output)
+    if output is not None:
+        out(f"wrote     {output} ({rows} rows)")
 
 
 def _emit(frame: pd.DataFrame, output: Path | None) -> None:
@@ -50,16 +46,11 @@ def _cell(value: object) -> str:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    import csv
-
     from chipdx.analysis.qpcr.table import COLUMNS, analyze_columns
 
     columns = analyze_columns(io.read(args.input))
-    buffer = _stdio.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True))
-    _write_text(buffer.getvalue(), args.output, len(columns["run"]))
+    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True)
+    _write_text(csv_text(COLUMNS, rows), args.output, len(columns["run"]))
     return EXIT_OK
 
 

@@ -9,9 +9,7 @@ plates also as QX amplitude CSV files with a QuantaSoft results table, all throu
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-import io as text_io
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -21,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.cli._common import EXIT_OK, csv_text, emit, fail, out
 from chipdx.model import Dataset, PartitionCall
 
 if TYPE_CHECKING:  # the simulator loads only when a simulate command runs (keeps other commands fast)
@@ -44,13 +42,8 @@ def _cell(value: object) -> str:
 def _write_csv(path: Path, rows: Sequence[Any], *, rename: dict[str, str] | None = None) -> None:
     """Write dataclass rows as CSV (header from the fields; floats in shortest round-trip form)."""
     names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
-    buffer = text_io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([(rename or {}).get(n, n) for n in names])
-    for row in rows:
-        writer.writerow([_cell(getattr(row, n)) for n in names])
-    with io.atomic_output(path) as stream:
-        stream.write(buffer.getvalue().encode())
+    header = [(rename or {}).get(n, n) for n in names]
+    emit(csv_text(header, ([_cell(getattr(row, n)) for n in names] for row in rows)), path)
 
 
 def _write_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
