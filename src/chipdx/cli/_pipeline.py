@@ -88,6 +88,7 @@ def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     calls = model.classifier.classify(run.fluorescence)
     table["p_amplified"] = calls.p_amplified
     table["curve_call"] = list(calls.call)
+    table["curve_flags"] = [";".join(flags) for flags in calls.flags]
     if run.melt is None:
         return QpcrRun(run, table, curves.corrected, threshold, calls, None)
     melt = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)

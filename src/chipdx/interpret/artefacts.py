@@ -34,10 +34,21 @@ from numpy.typing import NDArray
 
 from chipdx.interpret.features import FEATURE_NAMES
 
-__all__ = ["BLOCKING_FLAGS", "FLAG_CODES", "artefact_flags"]
+__all__ = ["ARTEFACT_DESCRIPTIONS", "BLOCKING_FLAGS", "FLAG_CODES", "artefact_flags"]
 
 FLAG_CODES: tuple[str, ...] = ("QC-SPIKE", "QC-STEP", "QC-DRIFT", "QC-HOOK", "QC-LATE-RISE", "QC-TOO-SHORT")
 """Column order of :func:`artefact_flags`."""
+
+ARTEFACT_DESCRIPTIONS: dict[str, str] = {
+    "QC-SPIKE": "one reading departs sharply from both neighbours (optical glitch, bubble)",
+    "QC-STEP": "a single cycle-to-cycle jump carries most of the rise",
+    "QC-DRIFT": "straight-line rise, no sigmoid: baseline creep rather than amplification",
+    "QC-HOOK": "the curve falls by more than 20 % of its range after its maximum",
+    "QC-LATE-RISE": "the rise starts in the last 15 % of the cycles (primer-dimer-like)",
+    "QC-TOO-SHORT": "too few readings to classify the curve",
+    "QC-OOD": "curve features outside the classifier's training distribution",
+}
+"""The classifier's curve flags explained in words (reports, CLI help)."""
 
 BLOCKING_FLAGS = frozenset({"QC-SPIKE", "QC-STEP", "QC-TOO-SHORT"})
 """Flags that always make a curve an artefact and send it to review."""

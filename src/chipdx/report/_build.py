@@ -20,6 +20,7 @@ from chipdx._version import __version__
 from chipdx.analysis.dpcr import DPCR_FLAG_DESCRIPTIONS
 from chipdx.analysis.qpcr import FLAG_DESCRIPTIONS
 from chipdx.analysis.qpcr.melt import MELT_FLAGS
+from chipdx.interpret.artefacts import ARTEFACT_DESCRIPTIONS
 from chipdx.interpret.classifier import REASON_CODES
 from chipdx.interpret.results import SampleResult
 from chipdx.interpret.rules import RULE_CODES
@@ -256,9 +257,10 @@ def _tables(qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
             ("well", "sample", "type", "target", "Cq", "efficiency", "N0", "Tm (°C)", "call", "flags"),
             tuple((str(r["well"]), str(r["sample"]), str(r["sample_type"]), str(r["target"]), _fmt(r["cq"]),
                    _fmt(r["efficiency"], 3), _n0(r["n0"]), _fmt(r.get("tm"), 1), str(r.get("curve_call", "")),
-                   str(r["flags"]).replace(";", "; ")) for r in _records(q.table)),
+                   _codes(r["flags"], r.get("curve_flags", ""))) for r in _records(q.table)),
             note="Cq: second-derivative maximum; efficiency: fold per cycle (2.0 = 100 %); N0 in fluorescence "
-                 "units; call: locked curve classifier."))
+                 "units; call: locked curve classifier; flags: the engine's QC flags, then the classifier's artefact "
+                 "flags."))
     if dpcr is not None:
         tables.append(Table(
             "dPCR wells", ("well", "sample", "target", "partitions", "positive", "rain", "copies/µL", "95 % CI",
@@ -269,8 +271,15 @@ def _tables(qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
     return tuple(tables)
 
 
+def _codes(*columns: object) -> str:
+    """``;``-separated code columns joined for reading, each code once, in order."""
+    codes = (code for column in columns for code in str(column or "").split(";") if code)
+    return "; ".join(dict.fromkeys(codes))
+
+
 def _meanings() -> dict[str, str]:
-    meanings = {flag.code: text for flag, text in FLAG_DESCRIPTIONS.items()}
+    meanings = dict(ARTEFACT_DESCRIPTIONS)  # the engine's wording wins for the codes both use
+    meanings.update({flag.code: text for flag, text in FLAG_DESCRIPTIONS.items()})
     meanings.update(MELT_FLAGS)
     meanings.update(DPCR_FLAG_DESCRIPTIONS)
     meanings.update(REASON_CODES)
