@@ -142,3 +142,35 @@ def test_encrypted_server_writes_its_ca_for_clients(tmp_path: Path) -> None:
         secure.close()
     finally:
         server.stop(grace_period=0.5)
+
+
+def test_cli_run_follows_a_remote_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx.cli import main
+
+    server = build_server(tmp_path)
+    port = free_port()
+    start_server(server, "127.0.0.1", port, insecure=True)
+    protocol = tmp_path / "short.yaml"
+    protocol.write_text("protocol: short\nsteps:\n  - dispense: {reservoir: sample, droplet: s}\n"
+                        "  - move: {droplet: s, to: magnet}\n  - discard: {droplet: s}\n")
+    try:
+        assert main(["sila", "run", "qpcr", "--port", str(port), "--insecure", "--cycles", "20", "--melt"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert any("thermocycle done" in line for line in lines)
+        assert any(line.startswith("run       qpcr-seed0-") and line.endswith("completed, simulated") for line in lines)
+        assert main(["sila", "run", str(protocol), "--port", str(port), "--insecure", "--quiet"]) == 0
+        assert "yaml-seed0-" in capsys.readouterr().out
+        assert main(["sila", "run", "pcr", "--port", str(port), "--insecure"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("chipdx: error: server refused the run: RunProtocol: Protocol: expected one of")
+        assert "\n" not in err
+    finally:
+        server.stop(grace_period=0.5)
+
+
+def test_cli_run_without_a_server_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx.cli import main
+
+    port = free_port()
+    assert main(["sila", "run", "qpcr", "--port", str(port), "--insecure"]) == 1
+    assert capsys.readouterr().err.strip().startswith(f"chipdx: error: no SiLA server answered at 127.0.0.1:{port}")

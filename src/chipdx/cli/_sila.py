@@ -1,4 +1,4 @@
-"""``chipdx sila serve``: the SiLA 2 server of the simulated chip (docs/sila.md)."""
+"""``chipdx sila serve|run``: the SiLA 2 server of the simulated chip and a client for it (docs/sila.md)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,41 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    try:
+        from chipdx.sila.client import connect, run_remote
+    except ImportError as exc:
+        return fail(f"chipdx sila needs the 'sila' extra (pip install 'chipdx[sila]'): {exc}")
+    from chipdx.sim.protocol import ProtocolError
+
+    yaml_text = ""
+    if args.protocol.endswith((".yaml", ".yml")):
+        try:
+            yaml_text = Path(args.protocol).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProtocolError(args.protocol, "", "a readable UTF-8 YAML file", type(exc).__name__) from None
+    options = {k: v for k, v in (("specimens", args.specimens), ("cycles", args.cycles)) if v is not None}
+    if args.melt:
+        options["melt"] = True
+    client = connect(args.host, args.port, insecure=args.insecure, ca_file=args.ca)
+
+    def show(progress: float, event: str, simulated_s: float) -> None:
+        if not args.quiet:
+            out(f"{progress:6.1%}  {simulated_s / 60:7.1f} min  {event}")
+
+    try:
+        result = run_remote(client, "yaml" if yaml_text else args.protocol, yaml_text=yaml_text, seed=args.seed,
+                            options=options, on_update=show)
+    finally:
+        client.close()
+    reason = result.summary.get("reason") or ""
+    out(f"run       {result.run_id}: {result.status}{f' ({reason})' if reason else ''}"
+        f"{', simulated' if result.simulated else ''}")
+    for path in result.outputs:
+        out(f"wrote     {path} (on the server)")
+    return EXIT_OK if result.status == "completed" else fail(f"run aborted: {reason}")
+
+
 def add_commands(commands: Any) -> None:
     """Add ``sila serve`` to the ``chipdx`` subparsers."""
     sila = commands.add_parser("sila", help="SiLA 2 device-control server for the simulated chip")
@@ -59,3 +94,16 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--discovery", action="store_true", help="announce the server by mDNS (SiLA discovery)")
     serve.add_argument("--verbose", action="store_true", help="log every SiLA call")
     serve.set_defaults(handler=_serve)
+    remote = actions.add_parser("run", help="run a protocol on a running server and follow its progress")
+    remote.add_argument("protocol", help="extraction, qpcr, dpcr, cartridge, or a FILE.yaml protocol")
+    remote.add_argument("--host", default="127.0.0.1")
+    remote.add_argument("--port", type=int, default=DEFAULT_PORT)
+    security = remote.add_mutually_exclusive_group()
+    security.add_argument("--insecure", action="store_true", help="the server runs with --insecure")
+    security.add_argument("--ca", type=Path, help="the server's CA file (server_ca.pem in its --out folder)")
+    remote.add_argument("--seed", type=int, default=0)
+    remote.add_argument("--specimens", type=int, choices=range(1, 6), metavar="1-5", help="cartridge specimens")
+    remote.add_argument("--cycles", type=int, choices=range(20, 51), metavar="20-50")
+    remote.add_argument("--melt", action="store_true", help="melt the PCR droplets after cycling (qpcr, cartridge)")
+    remote.add_argument("--quiet", action="store_true", help="no progress lines")
+    remote.set_defaults(handler=_run)
