@@ -42,3 +42,14 @@ def test_qpcr_run_with_melt_writes_log_and_summary(tmp_path: Path) -> None:
     log = (tmp_path / "run_log.jsonl").read_text().splitlines()
     assert json.loads(log[0])["simulated"] is True
     assert sum('"melt_read"' in line for line in log) == 61
+
+
+def test_cartridge_over_sila_gives_the_files_of_chipdx_simulate_cartridge(tmp_path: Path) -> None:
+    from chipdx.cli import main
+
+    options = '{"specimens": 1, "cycles": 20, "melt": true, "dead_electrodes": 2}'
+    run(parse_request("cartridge", "", 6, options), tmp_path / "sila")
+    assert main(["simulate", "cartridge", "--out", str(tmp_path / "cli"), "--seed", "6", "--specimens", "1",
+                 "--cycles", "20", "--melt", "--dead-electrodes", "2"]) == 0
+    for name in ("cartridge.rdml", "cartridge_quantstudio.txt", "truth.csv", "run_log.jsonl"):
+        assert (tmp_path / "sila" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name

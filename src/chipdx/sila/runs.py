@@ -160,11 +160,11 @@ def run(request: RunRequest, folder: Path, *, on_event: Callable[[dict[str, Any]
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(request.seed)
     chip = request.chip()
-    faults = _faults(request, chip, rng)
     outputs: list[Path] = []
     extra: dict[str, Any] = {}
-    if request.protocol is None:
+    if request.protocol is None:  # draws in the order of `chipdx simulate cartridge`: same seed, same files
         specimens = random_specimens(request.options["specimens"], rng=rng)
+        faults = _faults(request, chip, rng)
         result = simulate_cartridge(specimens, rng=rng, faults=faults, cycles=request.options["cycles"],
                                     melt=request.options["melt"], on_event=on_event)
         execution = result.execution
@@ -176,6 +176,7 @@ def run(request: RunRequest, folder: Path, *, on_event: Callable[[dict[str, Any]
             extra = {"reactions": len(result.truth), "samples": sorted({t.sample for t in result.truth}),
                      "melt_curves": result.dataset.runs[0].melt is not None}
     else:
+        faults = _faults(request, chip, rng)
         execution = execute(request.protocol, chip, rng=rng, faults=faults, on_event=on_event)
     outputs.append(_write(folder / "run_log.jsonl", events_to_jsonl(execution.events)))
     summary = _summary(request, execution, **extra)
