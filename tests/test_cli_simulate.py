@@ -104,3 +104,16 @@ def test_cartridge_bytes_do_not_depend_on_hash_seed(tmp_path: Path) -> None:
         outputs.append([(folder / f).read_bytes() for f in ("cartridge.rdml", "cartridge_quantstudio.txt", "truth.csv",
                                                          "run_log.jsonl")])
     assert outputs[0] == outputs[1]
+
+
+def test_sila_serve_on_a_busy_port_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sila2", reason="the 'sila' extra (sila2) is not installed")
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["sila", "serve", "--port", str(port), "--insecure", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"chipdx: error: port {port} on 127.0.0.1 is in use; choose another with --port"

@@ -145,3 +145,11 @@ def test_dpcr_analyze_on_the_simulated_plate_finds_the_truth(dpcr_plates: tuple[
         width = high - low
         inside += low - 2 * width <= float(true["copies_per_ul"]) <= high + 2 * width
     assert inside >= 0.9 * len(rows)
+
+
+def test_cartridge_melt_writes_melt_curves_that_read_back(tmp_path: Path) -> None:
+    assert main(["simulate", "cartridge", "--out", str(tmp_path), "--seed", "1", "--specimens", "1",
+                 "--cycles", "25", "--melt"]) == 0
+    run = io.read(tmp_path / "cartridge.rdml").runs[0]
+    assert run.melt is not None and run.melt.fluorescence.shape[0] == len(run.reactions)
+    assert b'"event":"melt_read"' in (tmp_path / "run_log.jsonl").read_bytes()

@@ -16,13 +16,14 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from chipdx._version import __version__
-from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _qpcr, _report, _simulate
+from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _qpcr, _report, _sila, _simulate
 from chipdx.cli._common import EXIT_INVALID
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_demo, _foundation, _simulate, _qpcr, _dpcr, _interpret, _report)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_demo, _foundation, _simulate, _qpcr, _dpcr, _interpret, _report,
+                                           _sila)
 
 
 def _parser() -> argparse.ArgumentParser:

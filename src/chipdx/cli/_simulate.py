@@ -179,7 +179,7 @@ def _cartridge(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     specimens = random_specimens(args.specimens, rng=rng)
     faults = _faults(args, rng, cartridge_chip(args.specimens))
-    result = simulate_cartridge(specimens, rng=rng, faults=faults, cycles=args.cycles)
+    result = simulate_cartridge(specimens, rng=rng, faults=faults, cycles=args.cycles, melt=args.melt)
     folder: Path = args.out
     _write_log(folder / LOG_NAME, result.execution.events)
     for line in _summary(result.execution):
@@ -251,6 +251,8 @@ def add_commands(commands: Any) -> None:
     cartridge.add_argument("--seed", type=int, default=0)
     cartridge.add_argument("--specimens", type=int, default=3, choices=range(1, 6), metavar="1-5")
     cartridge.add_argument("--cycles", type=int, default=40, choices=range(20, 51), metavar="20-50")
+    cartridge.add_argument("--melt", action="store_true",
+                           help="melt every PCR droplet on chip after cycling (65-95 °C) and write melt curves")
     _fault_options(cartridge)
     cartridge.set_defaults(handler=_cartridge)
     protocol = kinds.add_parser("protocol", help="check or run a YAML protocol on the default chip")

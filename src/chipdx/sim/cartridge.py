@@ -15,7 +15,9 @@ are [assumption].
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,9 +36,10 @@ __all__ = ["RESPIRATORY_PANEL", "CartridgeResult", "CartridgeTruth", "Specimen",
 
 #: Targets of the default panel: id, dye, amplification factor per cycle. RP is the human
 #: specimen control (RNase P), present in every human specimen.
+#: Amplicon Tm (°C) only shapes the optional melt curves [assumption: typical 70-150 bp amplicons].
 RESPIRATORY_PANEL: tuple[SimTarget, ...] = (
-    SimTarget("FluA", "FAM", 1.91), SimTarget("FluB", "HEX", 1.92),
-    SimTarget("SARS-CoV-2", "Cy5", 1.93), SimTarget("RNaseP", "ROX", 1.95),
+    SimTarget("FluA", "FAM", 1.91, 84.5), SimTarget("FluB", "HEX", 1.92, 81.0),
+    SimTarget("SARS-CoV-2", "Cy5", 1.93, 79.5), SimTarget("RNaseP", "ROX", 1.95, 86.5),
 )
 _SAMPLE_UL = 20.0
 _PC_COPIES = 1000
@@ -132,24 +135,30 @@ def simulate_cartridge(
     cycles: int = 40,
     extraction: ExtractionParams | None = None,
     optics: OpticsParams | None = None,
+    melt: bool = False,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> CartridgeResult:
-    """Run the cartridge for ``specimens`` (1-5) plus extraction control, NTC and positive control."""
+    """Run the cartridge for ``specimens`` (1-5) plus extraction control, NTC and positive control.
+
+    With ``melt`` each PCR droplet is melted on chip after its last cycle and the RDML carries
+    its melt curves (only droplets whose ramp finished); ``on_event`` sees every run-log event live.
+    """
     chip = cartridge_chip(len(specimens))
     reservoirs = ("sample", *(f"sample{k}" for k in range(2, len(specimens) + 1)))
-    protocol = cartridge_protocol(reservoirs, cycles=cycles)
-    execution = execute(protocol, chip, rng=rng, faults=faults)
+    protocol = cartridge_protocol(reservoirs, cycles=cycles, melt=melt)
+    execution = execute(protocol, chip, rng=rng, faults=faults, on_event=on_event)
     if execution.status != "completed":
         return CartridgeResult(None, (), execution, protocol, chip)
     inputs = _inputs(specimens, execution, protocol, rng=rng, params=extraction or ExtractionParams())
     wells, extra = [], {}
     for column, (droplet, sample, kind) in enumerate(_pcr_droplets(specimens), start=1):
-        if len(execution.reads.get(droplet, ())) < cycles:
+        if len(execution.reads.get(droplet, ())) < cycles or (melt and droplet not in execution.melt_reads):
             continue
         raw, pcr, p_total, factor = inputs[sample]
         for target in RESPIRATORY_PANEL:
             wells.append(SimWell(f"A{column}", sample, kind, target.id, float(pcr[target.id]), factor, pcr[target.id]))
             extra[(f"A{column}", target.id)] = (raw[target.id], p_total, factor)
-    design = QpcrDesign(1, len(_pcr_droplets(specimens)), RESPIRATORY_PANEL, tuple(wells), "probe", cycles,
+    design = QpcrDesign(1, len(_pcr_droplets(specimens)), RESPIRATORY_PANEL, tuple(wells), "probe", cycles, melt,
                         run_id="sim-cartridge", description="simulated DLOC-Sim v1 cartridge run")
     dataset, truth = simulate_qpcr(design, rng=rng, optics=optics)
     rows = tuple(_truth_row(t, extra[(t.well, t.target)]) for t in truth)

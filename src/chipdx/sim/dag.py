@@ -70,7 +70,8 @@ def _ancestors(i: int, deps: list[set[int]]) -> set[int]:
 def _estimate(step: Step) -> int:
     """Rough frames of a step, for the longest-chain priority."""
     return {Op.HEAT: frames(step.seconds), Op.THERMOCYCLE: step.cycles * frames(step.denature_s + step.anneal_s),
-            Op.CAPTURE: frames(step.seconds), Op.MIX: 4 * max(step.cycles, 1)}.get(step.op, 4)
+            Op.CAPTURE: frames(step.seconds), Op.MIX: 4 * max(step.cycles, 1),
+            Op.MELT: step.melt_points() * frames(max(step.seconds, FRAME_S))}.get(step.op, 4)
 
 
 def priorities(steps: tuple[Step, ...], deps: list[set[int]]) -> list[int]:
@@ -114,4 +115,6 @@ def _heater_needs(step: Step) -> dict[str, float]:
         return {step.zone: step.temperature_c}
     if step.op is Op.THERMOCYCLE:
         return {"denature": step.denature_c, "anneal": step.anneal_c}
+    if step.op is Op.MELT:  # the heater under the detector ramps; nothing else may use it meanwhile
+        return {"anneal": step.stop_c}
     return {}

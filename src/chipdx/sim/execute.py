@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,6 +50,7 @@ class Execution:
     peak_temperature_c: dict[int, float]
     replenished: dict[str, int]
     makespan_frames: int
+    melt_reads: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -69,13 +71,17 @@ class _State:
     reads: dict[str, list[float]] = field(default_factory=dict)
     peaks: dict[int, float] = field(default_factory=dict)
     replenished: dict[str, int] = field(default_factory=dict)
+    melt_reads: dict[str, int] = field(default_factory=dict)
     aborted: str = ""
+    on_event: Callable[[dict[str, Any]], None] | None = None
 
     def clock(self, frame: int) -> float:
         return round(frame * FRAME_S + self.extra_s, 3)
 
     def emit(self, frame: int, event: str, **fields: Any) -> None:
         self.events.append({"t_s": self.clock(frame), "frame": frame, "event": event, **fields})
+        if self.on_event is not None:
+            self.on_event(self.events[-1])
 
 
 def events_to_jsonl(events: tuple[dict[str, Any], ...]) -> bytes:
@@ -159,11 +165,16 @@ def _move(state: _State, frame: int, name: str, source: Cell, cell: Cell) -> boo
 def _heaters(state: _State, frame: int, index: int) -> None:
     """Set heater zones for a heat or thermocycle step; log overshoot; abort above a zone's limit."""
     step = state.steps[index]
-    wanted = {step.zone: step.temperature_c} if step.op is Op.HEAT else {
-        "denature": step.denature_c, "anneal": step.anneal_c}
+    if step.op is Op.MELT:  # the heater under the detector ramps to the melt's end, up to the heaters' limit
+        wanted = {"anneal": step.stop_c}
+    else:
+        wanted = {step.zone: step.temperature_c} if step.op is Op.HEAT else {
+            "denature": step.denature_c, "anneal": step.anneal_c}
     peak_all = 0.0
     for zone_name, setpoint in wanted.items():
         zone = state.chip.heater(zone_name)
+        if step.op is Op.MELT:
+            zone = dataclasses.replace(zone, max_c=max(z.max_c for z in state.chip.heaters))
         extra = state.faults.heater_overshoot_c * float(state.rng.uniform(0.5, 1.0))
         peak = round(setpoint + _NOMINAL_OVERSHOOT_C + extra, 2)
         state.zone_temp[zone_name] = setpoint
@@ -191,10 +202,16 @@ def _walk(state: _State, p: Plan, t0: int) -> int | None:
         elif kind == "op_start":
             step = state.steps[payload]
             state.emit(frame, "step_start", step=payload + 1, op=step.op.value, droplets=list(step.uses()))
-            if step.op in (Op.HEAT, Op.THERMOCYCLE):
+            if step.op in (Op.HEAT, Op.THERMOCYCLE, Op.MELT):
                 _heaters(state, frame, payload)
                 if state.aborted:
                     return None
+        elif kind == "read" and state.steps[payload[0]].op is Op.MELT:
+            index, point = payload
+            step = state.steps[index]
+            state.melt_reads[step.droplet] = point
+            state.emit(frame, "melt_read", droplet=step.droplet, point=point,
+                       temperature_c=round(step.start_c + (point - 1) * step.step_c, 3))
         elif kind == "read":
             index, _cycle = payload
             state.cycles_done[index] = state.cycles_done.get(index, 0) + 1
@@ -224,6 +241,8 @@ def _resume(state: _State, p: Plan, frame: int) -> dict[str, Cell]:
             state.cycles_done[i] = 0
             if remaining <= 0:
                 state.done.add(i)
+        elif step.op is Op.MELT:
+            state.melt_reads.pop(step.droplet, None)  # an interrupted ramp starts again
     state.emit(frame, "recovery", action="reroute", dead=[list(c) for c in sorted(state.dead)],
                droplets=len(positions))
     return positions
@@ -236,11 +255,16 @@ def execute(
     rng: np.random.Generator,
     faults: FaultPlan | None = None,
     sensing: SensorParams | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> Execution:
-    """Validate, compile and run ``protocol``; faults are injected as ``faults`` says."""
+    """Validate, compile and run ``protocol``; faults are injected as ``faults`` says.
+
+    ``on_event`` is called with every run-log event as it happens (for live progress).
+    """
     validate(protocol, chip, source=protocol.name)
     faults = faults or FaultPlan()
-    state = _State(chip, faults, Sensor(chip.columns, chip.rows, rng=rng, params=sensing), rng, list(protocol.steps))
+    state = _State(chip, faults, Sensor(chip.columns, chip.rows, rng=rng, params=sensing), rng, list(protocol.steps),
+                   on_event=on_event)
     state.emit(0, "run_start", protocol=protocol.name, steps=len(protocol.steps), grid=[chip.columns, chip.rows],
                mode="air" if faults.air else "oil", simulated=True)
     frame, replans, makespan = 0, 0, 0
@@ -272,4 +296,4 @@ def execute(
     return Execution(protocol.name, status, state.aborted, state.clock(end_frame), tuple(state.events),
                      frozenset(state.done), replans, frozenset(state.dead),
                      {k: tuple(v) for k, v in state.reads.items()}, dict(state.peaks), dict(state.replenished),
-                     makespan)
+                     makespan, dict(state.melt_reads))

@@ -16,6 +16,7 @@ are independent and the scheduler runs them in parallel; the order only matters 
       - split: {droplet: m, into: [a, b]}
       - thermocycle: {droplet: p, cycles: 40, denature_c: 95, anneal_c: 60}
       - detect: {droplet: p, seconds: 1}
+      - melt: {droplet: p, start_c: 65, stop_c: 95, step_c: 0.5, seconds: 5}   # read per step
       - discard: {droplet: w}
 
 Every problem is reported before execution as one :class:`ProtocolError` line naming the
@@ -55,6 +56,7 @@ class Op(StrEnum):
     DETECT = "detect"
     DISCARD = "discard"
     THERMOCYCLE = "thermocycle"
+    MELT = "melt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,13 @@ class Step:
     denature_s: float = 15.0
     anneal_c: float = 60.0
     anneal_s: float = 30.0
+    start_c: float = 65.0
+    stop_c: float = 95.0
+    step_c: float = 0.5
+
+    def melt_points(self) -> int:
+        """Reads of a melt ramp: one at ``start_c`` and one per ``step_c`` up to ``stop_c``."""
+        return round((self.stop_c - self.start_c) / self.step_c) + 1 if self.step_c > 0 else 0
 
     def consumes(self) -> tuple[str, ...]:
         """Droplets that no longer exist after this step."""
@@ -118,8 +127,12 @@ _REQUIRED: dict[Op, tuple[str, ...]] = {
     Op.DISPENSE: ("reservoir", "droplet"), Op.MOVE: ("droplet", "to"), Op.MERGE: ("droplets", "into"),
     Op.SPLIT: ("droplet", "into"), Op.MIX: ("droplet",), Op.HEAT: ("droplet", "zone", "temperature_c", "seconds"),
     Op.CAPTURE: ("droplet", "beads", "supernatant"), Op.RELEASE: ("droplet",), Op.DETECT: ("droplet",),
-    Op.DISCARD: ("droplet",), Op.THERMOCYCLE: ("droplet", "cycles"),
+    Op.DISCARD: ("droplet",), Op.THERMOCYCLE: ("droplet", "cycles"), Op.MELT: ("droplet",),
 }
+#: Melt ramp limits (°C): the heater under the detector ramps up to the chips' 99 °C heater limit;
+#: at most 601 reads (0.05 °C steps over 30 °C) [design choice].
+MELT_LIMITS_C = (40.0, 99.0)
+_MELT_MAX_POINTS = 601
 _FIELDS = {f.name for f in fields(Step)} - {"op"}
 
 
@@ -145,7 +158,8 @@ def _convert(name: str, value: Any, source: str, place: str) -> Any:
         if type(value) is not int:
             raise _fail(source, f"{place}: {name}", "a whole number", value)
         return value
-    if name in ("temperature_c", "seconds", "denature_c", "denature_s", "anneal_c", "anneal_s"):
+    if name in ("temperature_c", "seconds", "denature_c", "denature_s", "anneal_c", "anneal_s", "start_c", "stop_c",
+                "step_c"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _fail(source, f"{place}: {name}", "a number", value)
         return float(value)
@@ -239,8 +253,20 @@ def _check_step(step: Step, chip: ChipSpec, place: str, source: str) -> None:
             zone = chip.heater(zone_name)
             if not zone.min_c <= value <= zone.max_c:
                 raise _fail(source, f"{place}: {name}", f"{zone.min_c:g}-{zone.max_c:g} °C", f"{value:g}")
+    if step.op is Op.MELT:
+        _check_melt(step, place, source)
     if step.seconds < 0 or step.cycles < 0 or step.units < 1:
         raise _fail(source, place, "non-negative seconds and cycles, units >= 1", "a negative value")
+
+
+def _check_melt(step: Step, place: str, source: str) -> None:
+    """A melt ramp rises inside :data:`MELT_LIMITS_C` in steps of 0.05-5 °C."""
+    low, high = MELT_LIMITS_C
+    if not low <= step.start_c < step.stop_c <= high:
+        raise _fail(source, f"{place}: start_c/stop_c", f"{low:g} <= start_c < stop_c <= {high:g} °C",
+                    f"{step.start_c:g}-{step.stop_c:g}")
+    if not 0.05 <= step.step_c <= 5.0 or step.melt_points() > _MELT_MAX_POINTS:
+        raise _fail(source, f"{place}: step_c", f"0.05-5 °C and at most {_MELT_MAX_POINTS} reads", f"{step.step_c:g}")
 
 
 def validate(protocol: Protocol, chip: ChipSpec, *, source: str = "<protocol>") -> None:
@@ -350,6 +376,12 @@ class Program:
         """Shuttle a droplet between the denature and anneal zones, reading once per cycle."""
         return self.add(Step(Op.THERMOCYCLE, droplet=droplet, cycles=cycles, denature_c=denature_c,
                              anneal_c=anneal_c, denature_s=denature_s, anneal_s=anneal_s))
+
+    def melt(self, droplet: str, *, start_c: float = 65.0, stop_c: float = 95.0, step_c: float = 0.5,
+             seconds: float = 5.0) -> Program:
+        """Ramp a droplet at the detector from ``start_c`` to ``stop_c``, reading every ``step_c``
+        after holding ``seconds`` (0.1 °C/s by default)."""
+        return self.add(Step(Op.MELT, droplet=droplet, start_c=start_c, stop_c=stop_c, step_c=step_c, seconds=seconds))
 
     def build(self) -> Protocol:
         """The finished protocol."""

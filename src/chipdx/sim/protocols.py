@@ -33,13 +33,17 @@ def add_extraction(program: Program, reservoir: str, tag: str, *, dry_s: float =
     return f"{tag}.eluate"
 
 
-def add_qpcr(program: Program, template: str, tag: str, *, cycles: int = 40, discard: bool = False) -> str:
+def add_qpcr(program: Program, template: str, tag: str, *, cycles: int = 40, discard: bool = False,
+             melt: bool = False) -> str:
     """Mix a template droplet with master mix and thermocycle it; returns the PCR droplet.
 
-    With ``discard`` the droplet goes to waste after its last read, freeing the heater zones.
+    With ``melt`` a melt ramp (65-95 °C, 0.5 °C steps, one read per step) follows the last
+    cycle; with ``discard`` the droplet goes to waste after its last read, freeing the heater zones.
     """
     program.dispense("mastermix", f"{tag}.mm").merge(template, f"{tag}.mm", f"{tag}.pcr").mix(f"{tag}.pcr", 2)
     program.thermocycle(f"{tag}.pcr", cycles)
+    if melt:
+        program.melt(f"{tag}.pcr")
     if discard:
         program.discard(f"{tag}.pcr")
     return f"{tag}.pcr"
@@ -52,11 +56,11 @@ def extraction_protocol() -> Protocol:
     return program.detect(eluate).build()
 
 
-def qpcr_protocol(cycles: int = 40) -> Protocol:
-    """On-chip qPCR of a template from the ``sample`` reservoir (no extraction)."""
+def qpcr_protocol(cycles: int = 40, *, melt: bool = False) -> Protocol:
+    """On-chip qPCR of a template from the ``sample`` reservoir (no extraction), optionally melted."""
     program = Program("qpcr")
     program.dispense("sample", "T")
-    add_qpcr(program, "T", "Q", cycles=cycles)
+    add_qpcr(program, "T", "Q", cycles=cycles, melt=melt)
     return program.build()
 
 
@@ -72,16 +76,18 @@ def dpcr_protocol() -> Protocol:
 
 
 def cartridge_protocol(specimens: tuple[str, ...], *, extraction_control: str = "control",
-                       positive_control: str = "positive", cycles: int = 40) -> Protocol:
+                       positive_control: str = "positive", cycles: int = 40, melt: bool = False) -> Protocol:
     """Extraction -> qPCR for each specimen reservoir and the extraction control, plus an NTC
-    (elution buffer as template) and a positive control (template from ``positive_control``)."""
+    (elution buffer as template) and a positive control (template from ``positive_control``);
+    with ``melt`` every PCR droplet is melted at the detector after its last cycle."""
     program = Program("cartridge")
     pcr: list[str] = []
     for k, reservoir in enumerate((*specimens, extraction_control), start=1):
         tag = "EC" if reservoir == extraction_control else f"S{k}"
-        pcr.append(add_qpcr(program, add_extraction(program, reservoir, tag), tag, cycles=cycles, discard=True))
+        eluate = add_extraction(program, reservoir, tag)
+        pcr.append(add_qpcr(program, eluate, tag, cycles=cycles, discard=True, melt=melt))
     program.dispense("elution", "NTC.t")
-    pcr.append(add_qpcr(program, "NTC.t", "NTC", cycles=cycles, discard=True))
+    pcr.append(add_qpcr(program, "NTC.t", "NTC", cycles=cycles, discard=True, melt=melt))
     program.dispense(positive_control, "PC.t")
-    pcr.append(add_qpcr(program, "PC.t", "PC", cycles=cycles, discard=True))
+    pcr.append(add_qpcr(program, "PC.t", "PC", cycles=cycles, discard=True, melt=melt))
     return program.build()

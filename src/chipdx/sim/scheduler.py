@@ -231,6 +231,10 @@ class _Planner:
         if op is Op.DISCARD:
             self.vanish(step.droplet, arrival + 1)
             return OpTiming(index, step, t, arrival + 1)
+        if op is Op.MELT:
+            per = frames(max(step.seconds, FRAME_S))
+            reads = tuple(arrival + per * k for k in range(1, step.melt_points() + 1))
+            return OpTiming(index, step, t, reads[-1], reads)
         return OpTiming(index, step, t, arrival + hold, (arrival + hold,) if op is Op.DETECT else ())
 
     def _target(self, step: Step) -> tuple[tuple[Cell, ...], int, str]:
@@ -238,7 +242,7 @@ class _Planner:
             return (self.chip.reservoir("waste").port,), 0, "waste"
         if step.op is Op.HEAT:
             return self.zone_cells(step.zone), frames(step.seconds), step.zone
-        if step.op is Op.DETECT:
+        if step.op in (Op.DETECT, Op.MELT):
             return self.zone_cells("detector"), frames(max(step.seconds, FRAME_S)), "detector"
         if isinstance(step.to, str):
             return self.zone_cells(step.to), 1, step.to
