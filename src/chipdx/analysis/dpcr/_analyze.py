@@ -125,6 +125,10 @@ def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry], settings
     cut = tuple(s for s in spill if crosstalk_cut(matrix, s, thresholds))
     if cut:
         _simplex(remove_spill(matrix, cut), entries, settings)
+        compensated = {s.into for s in cut}
+        for entry in entries:
+            if entry.row.channel in compensated:
+                entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
         return
     for entry, done in zip(entries, trial, strict=True):
         for field in dataclasses.fields(_Entry):

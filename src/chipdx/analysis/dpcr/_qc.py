@@ -36,6 +36,8 @@ class DpcrFlag(StrEnum):
     """The threshold was set by the user."""
     MULTIPLEX_UNRESOLVED = "QC-DPCR-MULTIPLEX-UNRESOLVED"
     """Fewer clusters than targets were found on the reference well."""
+    SPILL_ESTIMATED = "QC-DPCR-SPILL-ESTIMATED"
+    """Spill into this channel was estimated from the droplets and subtracted (no calibration given)."""
 
 #: Each flag code in words, for reports.
 DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
@@ -52,6 +54,8 @@ DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
     DpcrFlag.CHANNEL_MISSING.value: "The layout names a channel the well's file does not have",
     DpcrFlag.MANUAL_THRESHOLD.value: 'The threshold was set by the user',
     DpcrFlag.MULTIPLEX_UNRESOLVED.value: 'Fewer clusters than targets were found on the reference well',
+    DpcrFlag.SPILL_ESTIMATED.value: (
+        'Spill into this channel was estimated from the droplets and subtracted (no calibration given)'),
 }
 
 
@@ -79,7 +83,7 @@ class DpcrSettings:
         (``spill="auto"``) and rely on the conditional fits for the rest.
     spill
         ``"auto"``: without ``crosstalk``, estimate each channel pair's spill from the 2-D
-        clusters and subtract it when it lifts the crosstalk cloud by >= 3 negative SDs
+        clusters and subtract it when it lifts the crosstalk cloud by >= 4 negative SDs
         (runs without amplitude multiplex); ``"off"``: never.
     rain
         ``"threshold"`` (default): rain is called by the mixture/valley threshold, which

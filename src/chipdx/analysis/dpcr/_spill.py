@@ -22,7 +22,7 @@ tilted single-positive cluster as negative in the other channel:
 Compensation subtracts ``s x (a - mu_neg(a))``, so partitions negative in ``a`` keep their
 amplitudes and a threshold keeps its meaning on them. A slope is used only when both
 clusters hold at least ``_MIN_CLUSTER`` partitions and the lift of the crosstalk cloud is
-at least ``_MIN_LIFT_SD`` negative-cloud SDs of ``b``: small spill is left to the
+at least ``_MIN_LIFT_SD`` (4) negative-cloud SDs of ``b``: small spill is left to the
 conditional fits, which handle it.
 """
 
@@ -38,9 +38,9 @@ from chipdx.analysis.dpcr._threshold import fit_threshold
 
 __all__ = ["Spill", "crosstalk_cut", "estimate_spill", "remove_spill"]
 
-_SAMPLE = 400_000  # partitions used to estimate (a stride through the plate)
+_SAMPLE = 100_000  # partitions used to estimate (a stride through the plate)
 _MIN_CLUSTER = 50
-_MIN_LIFT_SD = 3.0
+_MIN_LIFT_SD = 4.0
 _MAX_SLOPE = 0.5  # beyond this the "crosstalk cloud" is another population, not spill
 _MIN_GAP_SD = 10.0  # a channel needs partitions this far above its negative cloud to spill
 _CORE_SD = 2.5  # the crosstalk cloud's core: median + this many robust SDs
@@ -74,33 +74,49 @@ def _levels(column: NDArray[np.float32]) -> tuple[float, float, float] | None:
     return fit.mu_neg, fit.sd_neg, (fit.mu_neg + bright) / 2
 
 
-def _pair(values: NDArray[np.float32], levels: list[tuple[float, float, float] | None], a: int,
-          b: int) -> tuple[float, float, float] | None:
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Channel:
+    """One channel of the sampled partitions with its cluster masks."""
+
+    values: NDArray[np.float32]
+    lit: NDArray[np.bool_]  # above the middle between negative and bright
+    dark: NDArray[np.bool_]  # inside the negative cloud (below mu_neg + 3 SD)
+    middle: float
+
+
+def _channel(column: NDArray[np.float32], present: NDArray[np.bool_]) -> _Channel | None:
+    levels = _levels(column[present])
+    if levels is None:
+        return None
+    mu, sd, middle = levels
+    with np.errstate(invalid="ignore"):
+        return _Channel(column, present & (column > middle), present & (column < mu + 3 * sd), middle)
+
+
+def _pair(a: _Channel, b: _Channel) -> tuple[float, float, float] | None:
     """Spill slope of ``a`` into ``b``, the lift of the crosstalk cloud in ``b``-SDs and ``a``'s
     double-negative centre, or None."""
-    la, lb = levels[a], levels[b]
-    if la is None or lb is None:
-        return None
-    b_low = values[:, b] < lb[2]
-    lit = (values[:, a] > la[2]) & b_low
-    dark = (values[:, a] < la[0] + 3 * la[1]) & b_low
+    with np.errstate(invalid="ignore"):
+        b_low = b.values < b.middle
+    lit, dark = a.lit & b_low, a.dark & b.dark
     if lit.sum() < _MIN_CLUSTER or dark.sum() < _MIN_CLUSTER:
         return None
-    origin = float(np.median(values[dark, a]))
-    rise = float(np.median(values[lit, a])) - origin
-    centre = float(np.median(values[dark, b]))
-    lift = float(np.median(values[lit, b])) - centre
-    spread = max(1.4826 * float(np.median(np.abs(values[dark, b] - centre))), 1e-9)  # the double-negative cloud
+    origin = float(np.median(a.values[dark]))
+    rise = float(np.median(a.values[lit])) - origin
+    dark_b = b.values[dark]
+    centre = float(np.median(dark_b))
+    lift = float(np.median(b.values[lit])) - centre
+    spread = max(1.4826 * float(np.median(np.abs(dark_b - centre))), 1e-9)  # the double-negative cloud
     if rise <= 0:
         return None
     slope = lift / rise
     return (slope, lift / spread, origin) if abs(slope) <= _MAX_SLOPE else None
 
 
-def estimate_spill(matrix: PlateMatrix, mask: NDArray[np.bool_] | None = None) -> tuple[Spill, ...]:
-    """Spill between every ordered pair of channels, from the partitions in ``mask`` (default: all valid).
+def estimate_spill(matrix: PlateMatrix) -> tuple[Spill, ...]:
+    """Spill between every ordered pair of channels, from a stride through the valid partitions.
 
-    Only pairs whose crosstalk cloud is lifted by at least 3 negative-cloud SDs are returned.
+    Only pairs whose crosstalk cloud is lifted by at least 4 negative-cloud SDs are returned.
 
     Examples
     --------
@@ -117,25 +133,22 @@ def estimate_spill(matrix: PlateMatrix, mask: NDArray[np.bool_] | None = None) -
     >>> [(s.source, s.into, round(s.slope, 2)) for s in estimate_spill(plate_matrix(data, data.runs[0]))]
     [('B', 'A', 0.15)]
     """
-    channels = len(matrix.channels)
-    if channels < 2:
+    if len(matrix.channels) < 2 or not matrix.valid.any():
         return ()
-    keep = matrix.valid if mask is None else mask & matrix.valid
-    index = np.flatnonzero(keep)
-    index = index[:: max(1, index.size // _SAMPLE)]
-    values = matrix.values[index]
-    have = matrix.has_channel[matrix.well_ids[index]]
-    levels = [_levels(values[have[:, c], c]) for c in range(channels)]
+    stride = max(1, len(matrix.valid) // _SAMPLE)
+    valid = matrix.valid[::stride]
+    have = matrix.has_channel[matrix.well_ids[::stride]] & valid[:, None]
+    channels = [_channel(np.ascontiguousarray(matrix.values[::stride, c]), have[:, c])
+                for c in range(len(matrix.channels))]
     found = []
-    for a in range(channels):
-        for b in range(channels):
-            both = have[:, a] & have[:, b]
-            if a == b or both.sum() < 2 * _MIN_CLUSTER:
+    for a, source in enumerate(channels):
+        for b, into in enumerate(channels):
+            if a == b or source is None or into is None:
                 continue
-            estimate = _pair(values[both], levels, a, b)
+            estimate = _pair(source, into)
             if estimate is not None and estimate[1] >= _MIN_LIFT_SD:
                 found.append(Spill(matrix.channels[a], matrix.channels[b], estimate[0], estimate[2], estimate[1],
-                                   levels[a][2], levels[b][2]))  # type: ignore[index]
+                                   source.middle, into.middle))
     return tuple(found)
 
 
