@@ -125,3 +125,31 @@ def test_simulated_plate_without_crosstalk_calibration_matches_the_truth() -> No
         width = row.ci_high - row.ci_low
         inside += row.ci_low - 2 * width <= true.copies_per_ul <= row.ci_high + 2 * width
     assert inside >= 0.97 * len(truth)  # spill="off": 259/384 over four seeds
+
+
+def test_spill_estimate_is_empty_without_bright_partitions_or_a_second_channel() -> None:
+    rng = np.random.default_rng(8)
+    dark = _dataset([rng.normal(NEGATIVE, NOISE, (5_000, 2)) for _ in range(3)])
+    assert estimate_spill(dpcr.plate_matrix(dark, dark.runs[0])) == ()
+    single = _dataset([rng.normal(NEGATIVE, NOISE, (5_000, 1)) + 6000 * (rng.random((5_000, 1)) < 0.3)])
+    assert estimate_spill(dpcr.plate_matrix(single, single.runs[0])) == ()
+    result = dpcr.analyze(dark)
+    assert not result["flags"].str.contains("QC-DPCR-SPILL-ESTIMATED").any()
+
+
+def test_spill_with_nan_partitions_still_recovers_the_truth() -> None:
+    dataset, truth = spill_plate(0.14, seed=9, wells=6)
+    wells = []
+    for well in dataset.runs[0].partitions:
+        assert well.amplitudes is not None
+        values = well.amplitudes.copy()
+        values[::97, 1] = np.nan  # invalid partitions: left out of n_total and of the estimate
+        wells.append(WellPartitions(well.well, well.sample_id, 0.85, targets=well.targets, amplitudes=values))
+    broken = Dataset((Run("r", PLATE, partitions=tuple(wells)),), samples=dataset.samples, targets=dataset.targets,
+                     dyes=dataset.dyes)
+    found = estimate_spill(dpcr.plate_matrix(broken, broken.runs[0]))
+    assert [(s.source, s.into) for s in found] == [("HEX", "FAM")]
+    result = dpcr.analyze(broken)
+    fam = result[result.target == "FAM"]
+    assert (fam.n_positive.to_numpy() <= truth + 2).all()
+    assert (fam.n_positive.to_numpy() >= truth * 0.98 - 2).all()  # ~1 % of partitions invalid
