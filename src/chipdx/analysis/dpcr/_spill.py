@@ -13,13 +13,13 @@ tilted single-positive cluster as negative in the other channel:
 
 * each channel's negative cloud (centre, robust SD) comes from :func:`fit_threshold` on its
   pooled amplitudes, its bright level from the 99.5th percentile;
-* ``a+`` = partitions above the middle of ``a``'s negative centre and bright level, ``a-`` =
-  below ``mu_neg + 3 sd_neg``; the ``b``-negative ones of each are those below the
-  middle of ``b``'s negative centre and bright level;
-* ``s = (median b | a+, b-  -  median b | a-, b-) / (median a | a+, b-  -  median a | a-, b-)``
+* the single-positive cluster ``a+ b-``: above the middle of ``a``'s negative centre and
+  bright level, below the middle of ``b``'s; the double-negative cluster ``a- b-``: inside
+  both negative clouds (below ``mu_neg + 3 sd_neg`` in each channel);
+* ``s = (median b | a+ b-  -  median b | a- b-) / (median a | a+ b-  -  median a | a- b-)``
   (the line through the two cluster medians, robust to rain and to the other clusters).
 
-Compensation subtracts ``s x (a - mu_neg(a))``, so partitions negative in ``a`` keep their
+Compensation subtracts ``s x (a - median a | a- b-)``, so partitions negative in ``a`` keep their
 amplitudes and a threshold keeps its meaning on them. A slope is used only when both
 clusters hold at least ``_MIN_CLUSTER`` partitions and the lift of the crosstalk cloud is
 at least ``_MIN_LIFT_SD`` (4) negative-cloud SDs of ``b``: small spill is left to the
