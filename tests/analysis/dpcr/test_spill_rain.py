@@ -8,6 +8,7 @@ import pytest
 from chipdx.analysis import dpcr
 from chipdx.analysis.dpcr._spill import estimate_spill
 from chipdx.model import Dataset, Dye, PlateFormat, Run, Sample, SampleType, Target, WellPartitions
+from tests.conftest import shared
 
 PLATE = PlateFormat(8, 12)
 NEGATIVE, POSITIVE, NOISE = 1200.0, 8000.0, 90.0
@@ -153,3 +154,13 @@ def test_spill_with_nan_partitions_still_recovers_the_truth() -> None:
     fam = result[result.target == "FAM"]
     assert (fam.n_positive.to_numpy() <= truth + 2).all()
     assert (fam.n_positive.to_numpy() >= truth * 0.98 - 2).all()  # ~1 % of partitions invalid
+
+
+@pytest.mark.parametrize("name", ["twoddpcr_kras", "ddpcr_attali_small"])
+def test_real_crosstalk_clouds_clear_of_the_threshold_change_nothing(name: str) -> None:
+    from chipdx import io
+
+    dataset = io.read(shared("dpcr", name))
+    assert estimate_spill(dpcr.plate_matrix(dataset, dataset.runs[0]))  # a crosstalk cloud exists ...
+    auto, plain = dpcr.analyze(dataset), dpcr.analyze(dataset, settings=dpcr.DpcrSettings(spill="off"))
+    assert auto.equals(plain)  # ... but the thresholds already clear it
