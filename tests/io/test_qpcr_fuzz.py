@@ -6,6 +6,7 @@ import io as stdio
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +100,9 @@ def test_mutated_workbook_parts(tmp_path: Path, member: str, data: st.DataObject
         for name, content in WORKBOOK.items():
             archive.writestr(name, mutated if name == member else content)
     read_bytes(tmp_path, buffer.getvalue(), "fuzz.xlsx")
+
+
+@pytest.mark.parametrize(("data", "ending"), [(b"\xb9", ".tsv"), ("cycle,\u00b9\n1,2\n".encode(), ".csv"),
+                                              ("well,\u00b9\nA1,2\n".encode(), ".csv")])
+def test_superscript_digits_in_a_header_are_not_cycle_numbers(tmp_path: Path, data: bytes, ending: str) -> None:
+    read_bytes(tmp_path, data, f"found{ending}")  # '¹'.isdigit() is true but float('¹') fails: a clear error

@@ -104,7 +104,7 @@ def _analyze(args: argparse.Namespace) -> int:
     layout = read_layout(args.layout) if args.layout else None
     settings = dpcr.DpcrSettings(ci_method=args.ci, partition_volume_nl=args.partition_volume_nl,
                                  volume_cv=args.volume_cv, thresholds=tuple(args.threshold or ()),
-                                 crosstalk=tuple(args.crosstalk or ()))
+                                 crosstalk=tuple(args.crosstalk or ()), spill=args.spill, rain=args.rain)
     frames = []
     for path in args.inputs:
         dataset = io.read(path)
@@ -132,6 +132,10 @@ def add_commands(commands: Any) -> None:
                          help="95%% interval method (default: %(default)s)")
     analyze.add_argument("--crosstalk", action="append", metavar="FROM:TO=FRACTION", type=_crosstalk_triple,
                          help="known linear spill between channels to subtract (repeatable)")
+    analyze.add_argument("--spill", choices=["auto", "off"], default="auto",
+                         help="without --crosstalk, estimate strong channel spill from the droplets (default: auto)")
+    analyze.add_argument("--rain", choices=["threshold", "positive"], default="threshold",
+                         help="positive: lower thresholds to the negative-cloud edge so rain counts positive")
     analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
     analyze.set_defaults(handler=_analyze)
 

@@ -70,7 +70,7 @@ def _feature(setup: etree._Element, feature_id: str) -> dict[int, etree._Element
             values = {}
             for value in feature_map.findall("FeatureValue"):
                 index = value.findtext("Index")
-                if index is not None and index.strip().isdigit():
+                if index is not None and index.strip().isdecimal():
                     values[int(index)] = value.find("FeatureItem")
             return values
     return {}
@@ -137,7 +137,7 @@ def _curves(builder: RunBuilder, book: SampleBook, text: str, source: str) -> No
 
 def _run_date(experiment: etree._Element) -> dt.datetime | None:
     text = experiment.findtext("RunEndTime")
-    if text and text.strip().isdigit():
+    if text and text.strip().isdecimal():
         return dt.datetime.fromtimestamp(int(text) / 1000, tz=dt.UTC).replace(tzinfo=None)
     return None
 

@@ -138,7 +138,7 @@ def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[
     while header and not header[-1]:
         header.pop()
     amp_idx = [i for i, h in enumerate(header) if _AMPLITUDE.match(h)]
-    numbered = [i for i, h in enumerate(header) if h.isdigit()]
+    numbered = [i for i, h in enumerate(header) if h.isdecimal()]
     n_columns = len(header)
     raw = data[offset:]
     text_cols: list[list[str]] = []

@@ -14,6 +14,7 @@ from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
 from chipdx.analysis.dpcr._qc import DPCR_FLAG_DESCRIPTIONS, DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quadrants import quadrant_counts
 from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
+from chipdx.analysis.dpcr._spill import Spill, estimate_spill, remove_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
@@ -25,9 +26,11 @@ __all__ = [
     "LayoutRow",
     "PlateMatrix",
     "PoissonEstimate",
+    "Spill",
     "ThresholdFit",
     "analyze",
     "compensate",
+    "estimate_spill",
     "fit_threshold",
     "fractional_abundance",
     "limit_of_blank",
@@ -38,4 +41,5 @@ __all__ = [
     "poisson_estimate",
     "proportion_interval",
     "quadrant_counts",
+    "remove_spill",
 ]

@@ -24,6 +24,7 @@ from chipdx.analysis.dpcr._multiplex import classify_multiplex
 from chipdx.analysis.dpcr._plate import PlateMatrix, default_layout, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quantify import poisson_estimate
+from chipdx.analysis.dpcr._spill import crosstalk_cut, estimate_spill, remove_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 from chipdx.model import Dataset, Run, SampleType
 
@@ -61,25 +62,28 @@ def _manual(settings: DpcrSettings, target: str, channel: str) -> float | None:
 
 
 def _fit_group(matrix: PlateMatrix, wells: NDArray[np.bool_], channel: int, negative_elsewhere: NDArray[np.bool_],
-               ntc: NDArray[np.bool_]) -> ThresholdFit:
+               ntc: NDArray[np.bool_], *, rain_edge: bool = False) -> ThresholdFit:
     mask = matrix.valid if wells.all() else matrix.valid & matrix.spread(wells)
     column = matrix.values[:, channel]
     conditional = mask & negative_elsewhere
     ntc_values = column[mask & matrix.spread(ntc)] if ntc.any() else None
     if 100 <= conditional.sum() < mask.sum():
-        fit = fit_threshold(column[conditional], ntc_values=ntc_values)
+        fit = fit_threshold(column[conditional], ntc_values=ntc_values, rain_edge=rain_edge)
         if fit.method != "one_cloud":
             return fit
         lit = mask & ~negative_elsewhere  # e.g. HEX+ only among FAM+ (ddpcr "PNPP" assays)
         if lit.sum() >= 100:
-            fit = fit_threshold(column[lit], ntc_values=ntc_values, negative_cloud="any")
+            fit = fit_threshold(column[lit], ntc_values=ntc_values, negative_cloud="any", rain_edge=rain_edge)
             if fit.method != "one_cloud":
                 return fit
-    return fit_threshold(column[mask], ntc_values=ntc_values)
+    return fit_threshold(column[mask], ntc_values=ntc_values, rain_edge=rain_edge)
 
 
-def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> None:
-    """Threshold and count single-channel targets, pooled over wells per (channel, target)."""
+def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> NDArray[np.float64]:
+    """Threshold and count single-channel targets, pooled over wells per (channel, target).
+
+    Returns the thresholds per (well, channel), NaN where a well has no target.
+    """
     groups: dict[tuple[int, str], list[_Entry]] = {}
     for entry in entries:
         groups.setdefault((matrix.channels.index(entry.row.channel), entry.row.target), []).append(entry)
@@ -94,13 +98,41 @@ def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings)
             ntc = np.zeros(matrix.n_wells, dtype=bool)
             ntc[[e.well_index for e in members if e.row.sample_type is SampleType.NTC]] = True
             others = (lit - above[:, channel] > 0) if rounds else np.zeros(len(above), dtype=bool)
-            fit = _fit_group(matrix, wells, channel, ~others, ntc)
+            fit = _fit_group(matrix, wells, channel, ~others, ntc, rain_edge=settings.rain == "positive")
             manual = _manual(settings, target, matrix.channels[channel])
             if manual is not None:
                 fit = dataclasses.replace(fit, threshold=manual, method="manual")
             fits[(channel, target)] = fit
             thresholds[wells, channel] = fit.threshold
     _count_simplex(matrix, groups, fits, thresholds, settings)
+    return thresholds
+
+
+def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> None:
+    """:func:`_simplex`, redone on spill-compensated amplitudes when a threshold cuts a crosstalk cloud.
+
+    Without the instrument's crosstalk calibration, strong spill (estimated by
+    :func:`~chipdx.analysis.dpcr._spill.estimate_spill`) is subtracted only for the channel
+    pairs whose crosstalk cloud the first thresholds cut; elsewhere the results are those
+    of the plain pass.
+    """
+    spill = estimate_spill(matrix) if settings.spill == "auto" and not settings.crosstalk else ()
+    if not spill:
+        _simplex(matrix, entries, settings)
+        return
+    trial = [dataclasses.replace(e, flags=list(e.flags)) for e in entries]
+    thresholds = _simplex(matrix, trial, settings)
+    cut = tuple(s for s in spill if crosstalk_cut(matrix, s, thresholds))
+    if cut:
+        _simplex(remove_spill(matrix, cut), entries, settings)
+        compensated = {s.into for s in cut}
+        for entry in entries:
+            if entry.row.channel in compensated:
+                entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
+        return
+    for entry, done in zip(entries, trial, strict=True):
+        for field in dataclasses.fields(_Entry):
+            setattr(entry, field.name, getattr(done, field.name))
 
 
 def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entry]],
@@ -241,7 +273,11 @@ def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
         per_well.setdefault(entry.well_index, []).append(entry)
     multiplex = {w for w, es in per_well.items()
                  if any(len(e.row.channels) > 1 for e in es) or len({e.row.channel for e in es}) < len(es)}
-    _simplex(matrix, [e for e in usable if e.well_index not in multiplex], settings)
+    simplex = [e for e in usable if e.well_index not in multiplex]
+    if multiplex:
+        _simplex(matrix, simplex, settings)
+    else:
+        _simplex_avoiding_spill(matrix, simplex, settings)
     plex = [e for e in usable if e.well_index in multiplex]
     if plex:
         classify_multiplex(matrix, plex, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from chipdx.analysis.dpcr._quantify import CiMethod
 
@@ -35,6 +36,8 @@ class DpcrFlag(StrEnum):
     """The threshold was set by the user."""
     MULTIPLEX_UNRESOLVED = "QC-DPCR-MULTIPLEX-UNRESOLVED"
     """Fewer clusters than targets were found on the reference well."""
+    SPILL_ESTIMATED = "QC-DPCR-SPILL-ESTIMATED"
+    """Spill into this channel was estimated from the droplets and subtracted (no calibration given)."""
 
 #: Each flag code in words, for reports.
 DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
@@ -51,6 +54,8 @@ DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
     DpcrFlag.CHANNEL_MISSING.value: "The layout names a channel the well's file does not have",
     DpcrFlag.MANUAL_THRESHOLD.value: 'The threshold was set by the user',
     DpcrFlag.MULTIPLEX_UNRESOLVED.value: 'Fewer clusters than targets were found on the reference well',
+    DpcrFlag.SPILL_ESTIMATED.value: (
+        'Spill into this channel was estimated from the droplets and subtracted (no calibration given)'),
 }
 
 
@@ -74,7 +79,17 @@ class DpcrSettings:
     crosstalk
         Known spill as (from_channel, into_channel, fraction): before classification,
         fraction x amplitude(from) is subtracted from into (linear compensation,
-        as a spectral compensation matrix). Empty = rely on the conditional fits only.
+        as a spectral compensation matrix). Empty = estimate strong spill from the data
+        (``spill="auto"``) and rely on the conditional fits for the rest.
+    spill
+        ``"auto"``: without ``crosstalk``, estimate each channel pair's spill from the 2-D
+        clusters and subtract it when it lifts the crosstalk cloud by >= 4 negative SDs
+        (runs without amplitude multiplex); ``"off"``: never.
+    rain
+        ``"threshold"`` (default): rain is called by the mixture/valley threshold, which
+        matches expert and QuantaSoft calls on real data; ``"positive"``: the threshold
+        is lowered to the upper edge of the negative cloud, so rain above it counts as
+        positive (delayed amplification; see docs/dpcr.md for the trade-off).
     """
 
     ci_method: CiMethod = "wilson"
@@ -88,6 +103,8 @@ class DpcrSettings:
     max_lambda: float = 5.0
     failed_well_sd: float = 6.0
     crosstalk: tuple[tuple[str, str, float], ...] = ()
+    spill: Literal["auto", "off"] = "auto"
+    rain: Literal["threshold", "positive"] = "threshold"
 
     def __post_init__(self) -> None:
         if self.volume_cv < 0 or (self.partition_volume_nl is not None and not self.partition_volume_nl > 0):

@@ -16,7 +16,13 @@ histogram, the sufficient statistic for everything below:
    gives ``median + 7 robust SD`` (ddpcr's empty-droplet cut-off; in the spirit of
    the NTC-derived threshold of ddpcRquant, Trypsteen et al. 2015). The threshold
    is raised to it unless that would cut into the positive cloud.
-4. **One cloud.** With no second cloud (or two whose resolution is below 1.5), the threshold is ``median + 7 robust SD``
+4. **Negative edge** (optional, ``rain_edge=True``; ``DpcrSettings(rain="positive")``). Rain
+   from delayed amplification lies between the clouds; to count it as positive, the
+   threshold is lowered to the upper edge of the negative cloud: its lower tail (which rain
+   never reaches) mirrored about the centre, at least 4 robust SDs above it (the negative-cloud
+   cut-offs of definetherain, Jones et al. 2014, and ddpcRquant, Trypsteen et al. 2015).
+   The NTC threshold (3) still applies on top.
+5. **One cloud.** With no second cloud (or two whose resolution is below 1.5), the threshold is ``median + 7 robust SD``
    of the single cloud and the fit says so (``one_cloud``).
 
 Cloud centres and spreads are robust (weighted median and MAD of the bins on each
@@ -41,7 +47,10 @@ _K_RAIN = 3.0
 _MIN_NEGATIVE_HEIGHT = 0.005  # a cloud below the tallest counts as negative if >= 0.5 % of its height
 _MIN_RESOLUTION = 1.5  # below this, two "clouds" are one cloud with a ripple (e.g. integer-rounded data)
 
-Method = Literal["mixture", "valley", "ntc", "one_cloud", "manual"]
+_EDGE_FRACTION = 1e-5  # share of the negative cloud allowed above its edge (mirrored lower tail)
+_EDGE_MIN_SD = 4.0  # the edge never comes closer to the negative centre than this
+
+Method = Literal["mixture", "valley", "edge", "ntc", "one_cloud", "manual"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +168,14 @@ def _clouds(centres: NDArray[np.float64], counts: NDArray[np.float64], threshold
 
 
 def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32] | None = None,
-                  negative_cloud: Literal["tallest", "any"] = "tallest") -> ThresholdFit:
+                  negative_cloud: Literal["tallest", "any"] = "tallest", rain_edge: bool = False) -> ThresholdFit:
     """Threshold one channel from pooled amplitudes (finite values only).
 
     The negative cloud is the tallest peak unless no separated cloud lies above it; then
     (mostly-positive data, lambda above ~0.7) the nearest separated cloud below it is the
     negative one, if at least 0.5 % as high (``negative_cloud="tallest"``), or whatever its
-    height (``"any"``, for subsets known to hold two populations).
+    height (``"any"``, for subsets known to hold two populations). ``rain_edge`` lowers the
+    threshold to the negative cloud's upper edge (method ``"edge"``) so rain counts as positive.
 
     Examples
     --------
@@ -182,6 +192,8 @@ def fit_threshold(values: NDArray[np.float32], *, ntc_values: NDArray[np.float32
     smooth = _smooth(counts)
     peaks = _major_peaks(smooth, min_mass=max(2.0, 0.0005 * smooth.max()))
     fit = _two_clouds(centres, counts, smooth, peaks, negative_cloud) if len(peaks) >= 1 else None
+    if fit is not None and rain_edge:
+        fit = _negative_edge(values, fit, centres, counts)
     if fit is None:
         mu, sd = robust_centre(centres, counts)
         fit = ThresholdFit(mu + _K_EMPTY * sd, "one_cloud", mu, sd, float("nan"), float("nan"))
@@ -250,3 +262,23 @@ def _apply_ntc(fit: ThresholdFit, ntc: NDArray[np.float32], centres: NDArray[np.
         return fit
     mu_neg, sd_neg, mu_pos, sd_pos = _clouds(centres, counts, candidate)
     return ThresholdFit(candidate, "ntc", mu_neg, sd_neg, mu_pos, sd_pos)
+
+
+def _negative_edge(values: NDArray[np.float32], fit: ThresholdFit, centres: NDArray[np.float64],
+                   counts: NDArray[np.float64]) -> ThresholdFit:
+    """Lower the threshold to the upper edge of the negative cloud, so rain above it counts as positive.
+
+    The edge mirrors the cloud's lower tail (which rain never reaches) about its centre:
+    ``mu_neg + (mu_neg - q)`` with ``q`` the amplitude that ``_EDGE_FRACTION`` of the
+    negative cloud lies below, at least ``_EDGE_MIN_SD`` robust SDs from the centre.
+    """
+    below = values[values <= fit.threshold]
+    if below.size < 100:
+        return fit
+    rank = int(_EDGE_FRACTION * below.size)
+    q = float(np.partition(below, rank)[rank])
+    edge = fit.mu_neg + max(fit.mu_neg - q, _EDGE_MIN_SD * fit.sd_neg)
+    if not edge < fit.threshold:
+        return fit
+    mu_neg, sd_neg, mu_pos, sd_pos = _clouds(centres, counts, edge)
+    return ThresholdFit(edge, "edge", mu_neg, sd_neg, mu_pos, sd_pos)
