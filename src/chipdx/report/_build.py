@@ -210,6 +210,17 @@ def _melt_panels(qpcr: Sequence[QpcrResults], assay: AssayInfo | None) -> tuple[
     return tuple(panels)
 
 
+def _as_classified(amplitudes: NDArray[np.float32], channels: Sequence[str],
+                   corrections: Sequence[tuple[str, str, float, float]]) -> NDArray[np.float32]:
+    """The amplitudes the engine thresholded: its spill correction (``attrs["compensation"]``) applied."""
+    shown = amplitudes.copy()
+    for source, into, slope, origin in corrections:
+        if source in channels and into in channels:
+            a, b = channels.index(source), channels.index(into)
+            shown[:, b] -= np.float32(slope) * (amplitudes[:, a] - np.float32(origin))
+    return shown
+
+
 def _droplet_panels(dataset: Dataset, dpcr: pd.DataFrame | None) -> tuple[DropletPanel, ...]:
     if dpcr is None:
         return ()
@@ -220,8 +231,10 @@ def _droplet_panels(dataset: Dataset, dpcr: pd.DataFrame | None) -> tuple[Drople
                 continue
             rows = dpcr[(dpcr["run"] == run.id) & (dpcr["well"] == well.well.label)] if "run" in dpcr else dpcr
             by_target: dict[str, dict[str, Any]] = {str(r["target"]): r for r in _records(rows)}
-            amplitudes = well.amplitudes[well.valid]
             rows_of = [by_target.get(t) for t in well.targets]
+            channels_of = [str(r["channel"]) if r is not None else "" for r in rows_of]
+            amplitudes = _as_classified(well.amplitudes[well.valid], channels_of,
+                                        dpcr.attrs.get("compensation", {}).get(run.id, ()))
             thresholds = [float(r["threshold"]) if r is not None and np.isfinite(r["threshold"]) else None
                           for r in rows_of]
             positive = np.column_stack([amplitudes[:, c] > t if t is not None else np.zeros(len(amplitudes), bool)
@@ -232,7 +245,9 @@ def _droplet_panels(dataset: Dataset, dpcr: pd.DataFrame | None) -> tuple[Drople
                     alone = ~np.delete(positive, column, axis=1).any(axis=1)
                     band = amplitudes[:, column]
                     rain[:, column] = alone & (band > row["rain_low"]) & (band <= row["rain_high"])
-            channels = tuple(f"{t} ({dataset.target(t).dye_id})" for t in well.targets)
+            corrected = {into for _, into, _, _ in dpcr.attrs.get("compensation", {}).get(run.id, ())}
+            channels = tuple(f"{t} ({dataset.target(t).dye_id}{', spill removed' if c in corrected else ''})"
+                             for t, c in zip(well.targets, channels_of, strict=True))
             panels.append(DropletPanel(well.well.label, well.sample_id, channels, amplitudes, positive, rain,
                                        tuple(thresholds)))
     return tuple(panels)

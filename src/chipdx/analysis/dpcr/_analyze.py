@@ -108,18 +108,24 @@ def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings)
     return thresholds
 
 
-def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> None:
+Correction = tuple[str, str, float, float]
+"""``(source, into, slope, origin)``: ``into`` was classified as ``into - slope x (source - origin)``."""
+
+
+def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry],
+                            settings: DpcrSettings) -> tuple[Correction, ...]:
     """:func:`_simplex`, redone on spill-compensated amplitudes when a threshold cuts a crosstalk cloud.
 
     Without the instrument's crosstalk calibration, strong spill (estimated by
     :func:`~chipdx.analysis.dpcr._spill.estimate_spill`) is subtracted only for the channel
     pairs whose crosstalk cloud the first thresholds cut; elsewhere the results are those
     of the plain pass.
+    Returns the spill removed, as :data:`Correction` records.
     """
     spill = estimate_spill(matrix) if settings.spill == "auto" and not settings.crosstalk else ()
     if not spill:
         _simplex(matrix, entries, settings)
-        return
+        return ()
     trial = [dataclasses.replace(e, flags=list(e.flags)) for e in entries]
     thresholds = _simplex(matrix, trial, settings)
     cut = tuple(s for s in spill if crosstalk_cut(matrix, s, thresholds))
@@ -129,10 +135,11 @@ def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry], settings
         for entry in entries:
             if entry.row.channel in compensated:
                 entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
-        return
+        return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
     for entry, done in zip(entries, trial, strict=True):
         for field in dataclasses.fields(_Entry):
             setattr(entry, field.name, getattr(done, field.name))
+    return ()
 
 
 def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entry]],
@@ -264,8 +271,10 @@ def _dye(dataset: Dataset, target: str) -> str:
 
 
 def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
-                 settings: DpcrSettings) -> list[_Entry]:
+                 settings: DpcrSettings) -> tuple[list[_Entry], tuple[Correction, ...]]:
     matrix = compensate(plate_matrix(dataset, run), settings.crosstalk)
+    corrections: tuple[Correction, ...] = tuple(
+        (a, b, float(f), 0.0) for a, b, f in settings.crosstalk if a in matrix.channels and b in matrix.channels)
     entries = _entries(dataset, run, matrix, layout, settings)
     usable = [e for e in entries if DpcrFlag.CHANNEL_MISSING not in e.flags]
     per_well: dict[int, list[_Entry]] = {}
@@ -277,14 +286,14 @@ def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
     if multiplex:
         _simplex(matrix, simplex, settings)
     else:
-        _simplex_avoiding_spill(matrix, simplex, settings)
+        corrections += _simplex_avoiding_spill(matrix, simplex, settings)
     plex = [e for e in usable if e.well_index in multiplex]
     if plex:
         classify_multiplex(matrix, plex, settings)
     invalid = matrix.per_well(~matrix.valid)
     for entry in entries:
         entry.n_invalid = int(invalid[entry.well_index])
-    return entries + _count_only_rows(dataset, run, layout, settings)
+    return entries + _count_only_rows(dataset, run, layout, settings), corrections
 
 
 def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
@@ -307,15 +316,19 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
         ``run``, ``sample_type``, ``n_invalid``, ``partition_volume_nl``,
         ``copies_per_reaction``, ``copies_per_specimen``, ``dilution``, ``resolution``,
         ``method``, ``ci_method``, ``rain_low``, ``rain_high`` (the amplitude band counted as rain,
-        NaN for count-only wells); ``result.attrs["settings"]`` holds the settings used.
+        NaN for count-only wells); ``result.attrs["settings"]`` holds the settings used and
+        ``result.attrs["compensation"]`` the spill removed before classification, per run id, as
+        :data:`Correction` records (the calibration given, or the spill estimated from the data).
     """
     settings = settings or DpcrSettings()
     frames = []
+    compensation: dict[str, tuple[Correction, ...]] = {}
     for run in dataset.runs:
-        entries = _run_entries(dataset, run, layout, settings)
+        entries, compensation[run.id] = _run_entries(dataset, run, layout, settings)
         frames.append(_frame(run, entries, settings))
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RESULT_COLUMNS))
     result.attrs["settings"] = dataclasses.asdict(settings)  # the parameters travel with the results
+    result.attrs["compensation"] = compensation
     return result
 
 
