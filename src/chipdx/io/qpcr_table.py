@@ -51,7 +51,7 @@ def sniff_qpcr_table(path: Path, head: bytes) -> bool:
     header = _header(head)
     if {"cycle", "fluor"} <= set(header) and set(header) & {"well", "target", "sample", "sample_type", "dye"}:
         return True
-    numeric = [h for h in header if h.isdigit()]
+    numeric = [h for h in header if h.isdecimal()]
     return bool({"well", "sample"} & set(header)) and len(numeric) >= 3 and "1" in numeric
 
 
@@ -127,8 +127,8 @@ def _plate(plates: dict[str, _Plate], values: dict[str, str]) -> _Plate:
 
 def _collect_wide(source: str, header: list[str], rows: list[list[str]], number: Callable[[str, str], float | None],
                   ) -> tuple[dict[str, _Plate], list[str]]:
-    cycles = [(i, float(h)) for i, h in enumerate(header) if h.replace(".", "", 1).isdigit()]
-    keys = [i for i, h in enumerate(header) if not h.replace(".", "", 1).isdigit()]
+    cycles = [(i, float(h)) for i, h in enumerate(header) if h.replace(".", "", 1).isdecimal()]
+    keys = [i for i, h in enumerate(header) if not h.replace(".", "", 1).isdecimal()]
     extras = [header[i] for i in keys if header[i] not in _KNOWN]
     plates: dict[str, _Plate] = {}
     for line, cells in enumerate(rows, start=2):
@@ -183,7 +183,7 @@ def read_qpcr_table(path: Path) -> Dataset:
 
     if {"cycle", "fluor"} <= set(header):
         plates, _ = _collect_long(source, header, rows, number)
-    elif any(h.isdigit() for h in header):
+    elif any(h.isdecimal() for h in header):
         plates, _ = _collect_wide(source, header, rows, number)
     else:
         raise FormatError(source, "line 1", "a header with 'cycle' and 'fluor' columns, or cycle-number columns",
@@ -207,8 +207,8 @@ class _Details:
 
 def _record_details(header: list[str], rows: list[list[str]]) -> _Details:
     details = _Details()
-    extras = [h for h in header if h not in _KNOWN | {"cycle", "fluor"} and not h.isdigit()]
-    kept = [i for i, h in enumerate(header) if h not in {"cycle", "fluor"} and not h.isdigit()]
+    extras = [h for h in header if h not in _KNOWN | {"cycle", "fluor"} and not h.isdecimal()]
+    kept = [i for i, h in enumerate(header) if h not in {"cycle", "fluor"} and not h.isdecimal()]
     seen: set[tuple[str, ...]] = set()
     for cells in rows:
         if len(cells) != len(header):

@@ -30,22 +30,28 @@ Array = NDArray[np.float64]
 _XPATHS: dict[tuple[str, str, str], etree.XPath] = {}
 
 
-def _texts(data: etree._Element, point: str, name: str, tag: Tag) -> list[str]:
-    """The text of every ``point/name`` child, by one compiled XPath (empty elements are skipped)."""
+def _xpath(point: str, name: str, tag: Tag) -> etree.XPath:
+    """The compiled XPath of the texts of every ``point/name`` child (``name`` empty: count the points)."""
     probe = tag("x")
     namespace = probe[1:].split("}")[0] if probe.startswith("{") else ""
     key = (namespace, point, name)
     if key not in _XPATHS:
-        path = f"r:{point}/r:{name}/text()" if namespace else f"{point}/{name}/text()"
+        step = (lambda local: f"r:{local}") if namespace else (lambda local: local)
+        path = f"{step(point)}/{step(name)}/text()" if name else f"count({step(point)})"
         _XPATHS[key] = etree.XPath(path, namespaces={"r": namespace} if namespace else None, smart_strings=False)
-    return _XPATHS[key](data)  # type: ignore[return-value]
+    return _XPATHS[key]
+
+
+def _texts(data: etree._Element, point: str, name: str, tag: Tag) -> list[str]:
+    """The text of every ``point/name`` child, by one compiled XPath (empty elements are skipped)."""
+    return _xpath(point, name, tag)(data)  # type: ignore[return-value]
 
 
 def _points(
     data: etree._Element, point: str, fields: tuple[str, ...], place: str, tag: Tag, values: ValueDecoder
 ) -> list[Array | None]:
     """The values of ``fields`` in every ``point`` child, one array per field (``None`` if absent)."""
-    count = len(data.findall(tag(point)))
+    count = int(_xpath(point, "", tag)(data))  # type: ignore[arg-type]  # no element proxies, unlike findall
     fast = [_texts(data, point, name, tag) for name in fields]
     if all(len(texts) in (0, count) for texts in fast):  # every point has every present field: no gaps
         return [None if not texts or not count else values.array(
