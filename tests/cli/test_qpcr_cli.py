@@ -7,6 +7,7 @@ import io as stdio
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chipdx.analysis.qpcr import COLUMNS
@@ -122,3 +123,15 @@ def test_tm_tolerance_uses_the_files_expected_tm() -> None:
     assert _windows(args, data) == {"GAPDH": (80.0, 81.0), "MYC": (82.5, 85.5)}
     args.tm_tolerance = None
     assert _windows(args, data) == {"GAPDH": (80.0, 81.0)}
+
+
+def test_analyze_detailed_has_ncopy_for_standards(capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx.analysis.qpcr.table import DETAIL_COLUMNS
+
+    assert main(["qpcr", "analyze", str(EXAMPLE), "--detailed"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == ",".join(DETAIL_COLUMNS)
+    standards = [r for r in _rows(text) if r["sample_type"] == "std" and r["ncopy"]]
+    assert standards
+    ratios = [float(r["ncopy"]) / float(r["quantity"]) for r in standards]
+    assert 0.5 < float(np.median(ratios)) < 2.0

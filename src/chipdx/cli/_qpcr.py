@@ -47,11 +47,12 @@ def _cell(value: object) -> str:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr.table import COLUMNS, analyze_columns
+    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
 
+    names = DETAIL_COLUMNS if args.detailed else COLUMNS
     columns = analyze_columns(io.read(args.input))
-    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True)
-    _write_text(csv_text(COLUMNS, rows), args.output, len(columns["run"]))
+    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
+    _write_text(csv_text(names, rows), args.output, len(columns["run"]))
     return EXIT_OK
 
 
@@ -174,6 +175,10 @@ def add_commands(commands: Any) -> None:
             command.add_argument("--cq", choices=sorted(_CQ_COLUMNS), default="sdm",
                                  help="quantification point: second-derivative maximum (default), Cy0, or "
                                       "LinRegPCR threshold")
+        if name == "analyze":
+            command.add_argument("--detailed", action="store_true",
+                                 help="add ncopy (copies from N0 and the run's standards), the threshold Cq, "
+                                      "Cy0, efficiencies, baseline, amplitude and noise columns")
         if name == "melt":
             command.add_argument("--tm-window", action="append", type=_tm_window, metavar="TARGET=LOW:HIGH",
                                  help="expected Tm range of a target in °C (repeat per target); a Tm outside "
