@@ -50,7 +50,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
 
     names = DETAIL_COLUMNS if args.detailed else COLUMNS
-    columns = analyze_columns(io.read(args.input))
+    columns = analyze_columns(io.read(args.input, melt=False))
     rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
     _write_text(csv_text(names, rows), args.output, len(columns["run"]))
     return EXIT_OK
@@ -114,7 +114,7 @@ def _standard_curve(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
 
-    table = analyze_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input, melt=False))
     rows: list[dict[str, Any]] = []
     standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
     if standards.empty:
@@ -141,7 +141,7 @@ def _relative(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
-    table = analyze_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input, melt=False))
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()

@@ -96,8 +96,8 @@ class CurveCollector:
         self._amplification: list[tuple[Array, Array, Array | None]] = []
         self._melt: list[tuple[Array, Array]] = []
 
-    def add(self, data: etree._Element, place: str, tag: Tag) -> None:
-        """Read the ``adp`` and ``mdp`` points of one ``<data>`` element (one reaction)."""
+    def add(self, data: etree._Element, place: str, tag: Tag, *, melt: bool = True) -> None:
+        """Read the ``adp`` and ``mdp`` points of one ``<data>`` element (one reaction; ``mdp`` only if ``melt``)."""
         cycles, fluor, temperature = _points(data, "adp", ("cyc", "fluor", "tmp"), place, tag, self._values)
         empty = np.empty(0)
         if cycles is None or fluor is None:
@@ -107,6 +107,8 @@ class CurveCollector:
         if np.unique(cycles).size != cycles.size:
             raise self._values.fail(f"{place}/adp", "each cycle once", "a repeated cycle number")
         self._amplification.append((cycles, fluor, temperature))
+        if not melt:
+            return
         melt_temperature, melt_fluor = _points(data, "mdp", ("tmp", "fluor"), place, tag, self._values)
         if (melt_temperature is None) != (melt_fluor is None):
             raise self._values.fail(f"{place}/mdp", "both <tmp> and <fluor>", "only one of them")
