@@ -7,6 +7,7 @@ import io as stdio
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chipdx.analysis.qpcr import COLUMNS
@@ -80,3 +81,57 @@ def test_standard_curve_needs_two_levels(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["qpcr", "standard-curve", str(path), "--cq", "cy0"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "two or more input levels" in err
+
+
+def test_melt_tm_window(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qpcr", "melt", str(EXAMPLE)]) == 0
+    rows = [r for r in _rows(capsys.readouterr().out) if r["target"] == "MYC" and r["tm"]]
+    tm = float(rows[0]["tm"])
+    assert main(["qpcr", "melt", str(EXAMPLE), "--tm-window", f"MYC={tm - 1}:{tm + 1}"]) == 0
+    inside = {r["well"]: r["flags"] for r in _rows(capsys.readouterr().out) if r["target"] == "MYC"}
+    assert "QC-MELT-TM-OUT-OF-RANGE" not in inside[rows[0]["well"]]
+    assert main(["qpcr", "melt", str(EXAMPLE), "--tm-window", f"MYC={tm + 5}:{tm + 6}"]) == 0
+    outside = _rows(capsys.readouterr().out)
+    assert all("QC-MELT-TM-OUT-OF-RANGE" in r["flags"] for r in outside if r["target"] == "MYC" and r["tm"])
+    assert not any("QC-MELT-TM-OUT-OF-RANGE" in r["flags"] for r in outside if r["target"] != "MYC")
+
+
+@pytest.mark.parametrize("window", ["MYC=85", "MYC=86:84", "=80:82", "MYC=a:b"])
+def test_melt_bad_tm_window_is_usage_error(window: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["qpcr", "melt", str(EXAMPLE), "--tm-window", window])
+    assert exit_info.value.code == 2
+
+
+def test_melt_tm_window_unknown_target_is_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qpcr", "melt", str(EXAMPLE), "--tm-window", "NOPE=80:82"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "NOPE" in err
+
+
+def test_tm_tolerance_uses_the_files_expected_tm() -> None:
+    import argparse
+    import dataclasses
+
+    from chipdx import io
+    from chipdx.cli._qpcr import _windows
+
+    data = io.read(EXAMPLE)
+    targets = tuple(dataclasses.replace(t, melting_temperature_c=84.0) if t.id == "MYC" else t for t in data.targets)
+    data = dataclasses.replace(data, targets=targets)
+    args = argparse.Namespace(input=EXAMPLE, tm_window=[("GAPDH", (80.0, 81.0))], tm_tolerance=1.5)
+    assert _windows(args, data) == {"GAPDH": (80.0, 81.0), "MYC": (82.5, 85.5)}
+    args.tm_tolerance = None
+    assert _windows(args, data) == {"GAPDH": (80.0, 81.0)}
+
+
+def test_analyze_detailed_has_ncopy_for_standards(capsys: pytest.CaptureFixture[str]) -> None:
+    from chipdx.analysis.qpcr.table import DETAIL_COLUMNS
+
+    assert main(["qpcr", "analyze", str(EXAMPLE), "--detailed"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == ",".join(DETAIL_COLUMNS)
+    standards = [r for r in _rows(text) if r["sample_type"] == "std" and r["ncopy"]]
+    assert standards
+    ratios = [float(r["ncopy"]) / float(r["quantity"]) for r in standards]
+    assert 0.5 < float(np.median(ratios)) < 2.0

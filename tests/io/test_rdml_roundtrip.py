@@ -155,3 +155,25 @@ def test_extraction_control_survives_as_annotation(tmp_path: Path) -> None:
 @pytest.mark.parametrize("call", list(PartitionCall))
 def test_partition_codes_round_trip(call: PartitionCall) -> None:
     assert PartitionCall.from_code(call.code) is call
+
+
+def test_read_without_melt_keeps_everything_else() -> None:
+    from importlib import resources
+
+    example = Path(str(resources.files("chipdx.data") / "example_run.rdml"))
+    full, lean = io.read(example), io.read(example, melt=False)
+    assert any(run.melt is not None for run in full.runs)
+    assert all(run.melt is None for run in lean.runs)
+    for a, b in zip(full.runs, lean.runs, strict=True):
+        assert a.reactions == b.reactions
+        assert np.array_equal(a.fluorescence, b.fluorescence, equal_nan=True)
+    assert lean.samples == full.samples and lean.provenance == full.provenance
+
+
+def test_read_without_melt_for_a_format_without_a_lean_reader() -> None:
+    from tests.conftest import shared
+
+    path = shared("formats", "roche_lc480", "LC480_raw_Nrd1_calibration_2019-02-02.txt.gz")
+    full, lean = io.read(path), io.read(path, melt=False)
+    assert full.runs[0].melt is not None and lean.runs[0].melt is None
+    assert np.array_equal(full.runs[0].fluorescence, lean.runs[0].fluorescence, equal_nan=True)

@@ -16,6 +16,7 @@ import numpy as np
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import UnsupportedError
+from chipdx.model import Dataset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,25 +47,56 @@ def _cell(value: object) -> str:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr.table import COLUMNS, analyze_columns
+    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
 
-    columns = analyze_columns(io.read(args.input))
-    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in COLUMNS), strict=True)
-    _write_text(csv_text(COLUMNS, rows), args.output, len(columns["run"]))
+    names = DETAIL_COLUMNS if args.detailed else COLUMNS
+    columns = analyze_columns(io.read(args.input, melt=False))
+    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
+    _write_text(csv_text(names, rows), args.output, len(columns["run"]))
     return EXIT_OK
+
+
+def _tm_window(value: str) -> tuple[str, tuple[float, float]]:
+    """``TARGET=LOW:HIGH`` (°C) for ``--tm-window``."""
+    target, _, bounds = value.rpartition("=")
+    low_text, _, high_text = bounds.partition(":")
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes TARGET=LOW:HIGH in °C, got {value!r}") from None
+    if not target or not low < high:
+        raise argparse.ArgumentTypeError(f"takes TARGET=LOW:HIGH with LOW < HIGH, got {value!r}")
+    return target, (low, high)
+
+
+def _windows(args: argparse.Namespace, dataset: Dataset) -> dict[str, tuple[float, float]]:
+    """Expected Tm windows: ``--tm-window`` first, then the file's target Tm +- ``--tm-tolerance``."""
+    known = {t.id for t in dataset.targets}
+    windows = dict(args.tm_window or [])
+    unknown = sorted(set(windows) - known)
+    if unknown:
+        raise UnsupportedError(f"{args.input}: --tm-window names target(s) not in the file: {', '.join(unknown)}")
+    if args.tm_tolerance is not None:
+        for target in dataset.targets:
+            if target.id not in windows and target.melting_temperature_c is not None:
+                tm = target.melting_temperature_c
+                windows[target.id] = (tm - args.tm_tolerance, tm + args.tm_tolerance)
+    return windows
 
 
 def _melt(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from chipdx.analysis.qpcr.melt import analyze_melt
+    from chipdx.analysis.qpcr.melt import analyze_melt, tm_windows
 
     dataset = io.read(args.input)
+    windows = _windows(args, dataset)
     frames = []
     for run in dataset.runs:
         if run.melt is None:
             continue
-        result = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)
+        window = tm_windows([r.target_id for r in run.reactions], windows) if windows else None
+        result = analyze_melt(run.melt.temperature_c, run.melt.fluorescence, tm_window=window)
         result.insert(0, "target", [r.target_id for r in run.reactions])
         result.insert(0, "sample", [r.sample_id for r in run.reactions])
         result.insert(0, "well", [r.well.label for r in run.reactions])
@@ -82,7 +114,7 @@ def _standard_curve(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
 
-    table = analyze_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input, melt=False))
     rows: list[dict[str, Any]] = []
     standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
     if standards.empty:
@@ -109,7 +141,7 @@ def _relative(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
-    table = analyze_detailed(io.read(args.input))
+    table = analyze_detailed(io.read(args.input, melt=False))
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()
@@ -143,6 +175,17 @@ def add_commands(commands: Any) -> None:
             command.add_argument("--cq", choices=sorted(_CQ_COLUMNS), default="sdm",
                                  help="quantification point: second-derivative maximum (default), Cy0, or "
                                       "LinRegPCR threshold")
+        if name == "analyze":
+            command.add_argument("--detailed", action="store_true",
+                                 help="add ncopy (copies from N0 and the run's standards), the threshold Cq, "
+                                      "Cy0, efficiencies, baseline, amplitude and noise columns")
+        if name == "melt":
+            command.add_argument("--tm-window", action="append", type=_tm_window, metavar="TARGET=LOW:HIGH",
+                                 help="expected Tm range of a target in °C (repeat per target); a Tm outside "
+                                      "it gets QC-MELT-TM-OUT-OF-RANGE")
+            command.add_argument("--tm-tolerance", type=float, default=None, metavar="DEG",
+                                 help="for targets without --tm-window: the file's expected Tm (RDML "
+                                      "meltingTemperature) +- DEG °C")
         if name == "relative":
             command.add_argument("--reference", action="append", required=True, metavar="GENE",
                                  help="reference gene target (repeat for several)")

@@ -44,6 +44,8 @@ class FileFormat:
         Returns a :class:`~chipdx.model.Dataset` or raises :class:`~chipdx.errors.FormatError`.
     writer
         Writes a dataset, or ``None`` when chipdx only reads this format.
+    amplification_reader
+        Optional faster reader that leaves out melt curves (used by ``read(..., melt=False)``).
     """
 
     name: str
@@ -52,6 +54,7 @@ class FileFormat:
     sniff: Sniffer
     reader: Reader | None = None
     writer: Writer | None = None
+    amplification_reader: Reader | None = None
 
 
 _FORMATS: dict[str, FileFormat] = {}
@@ -120,7 +123,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read(path: str | Path, *, format: str | None = None) -> Dataset:
+def read(path: str | Path, *, format: str | None = None, melt: bool = True) -> Dataset:
     """Read a run file (or folder) into a :class:`~chipdx.model.Dataset`.
 
     Parameters
@@ -129,6 +132,9 @@ def read(path: str | Path, *, format: str | None = None) -> Dataset:
         The file or folder.
     format
         A registered format name; sniffed from the content when ``None``.
+    melt
+        ``False``: the dataset has no melt curves (formats with an ``amplification_reader``
+        then skip parsing them, which is faster when only amplification is analysed).
 
     Returns
     -------
@@ -139,7 +145,10 @@ def read(path: str | Path, *, format: str | None = None) -> Dataset:
     file_format = _by_name(format) if format else detect(path)
     if file_format.reader is None:
         raise UnsupportedError(f"chipdx cannot read {file_format.description}")
-    dataset = file_format.reader(path)
+    reader = file_format.reader if melt else (file_format.amplification_reader or file_format.reader)
+    dataset = reader(path)
+    if not melt and any(run.melt is not None for run in dataset.runs):
+        dataset = dataclasses.replace(dataset, runs=tuple(dataclasses.replace(run, melt=None) for run in dataset.runs))
     old = dataset.provenance
     provenance = Provenance(
         source=path.name,

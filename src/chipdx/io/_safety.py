@@ -85,15 +85,17 @@ def parse_xml(data: bytes, *, source: str) -> etree._Element:
     """Parse XML bytes into an element tree, refusing DTDs and entity declarations."""
     if not data.strip():
         raise FormatError(source, "", "an XML document", "an empty file")
-    for declaration in (b"<!DOCTYPE", b"<!ENTITY"):  # bytes.find is far faster than a regex on large files
-        offset = data.find(declaration)
-        if offset >= 0:
+    offset = data.find(b"<!")  # one bytes.find pass (far faster than a regex on large files)
+    while offset >= 0:
+        declaration = next((d for d in (b"<!DOCTYPE", b"<!ENTITY") if data.startswith(d, offset)), None)
+        if declaration is not None:
             raise UnsafeInputError(
                 source,
                 f"line {_line_of(data, offset)}",
                 "XML without a DTD or entity declarations (run files never need one)",
                 declaration.decode(),
             )
+        offset = data.find(b"<!", offset + 2)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )

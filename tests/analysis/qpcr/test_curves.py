@@ -138,3 +138,20 @@ def test_arbitrary_matrices_never_raise(n_rows: int, n_cols: int, seed: int, sca
     amplicons = analyze_amplicons(result, np.zeros(n_rows, dtype=np.int64), controls=np.zeros(n_rows, bool),
                                   replicates=np.zeros(n_rows, dtype=np.int64))
     assert amplicons.n0.shape == (n_rows,)
+
+
+def test_bisection_gap_equals_the_difference_of_half_window_slopes() -> None:
+    from chipdx.analysis.qpcr.baseline import _half_gap, _masked_slope, _slope_weights
+
+    rng = np.random.default_rng(3)
+    x = np.tile(np.arange(10.0, 16.0), (50, 1))
+    values = 100 + np.exp(0.6 * x) * rng.uniform(0.5, 2.0, (50, 1)) + rng.normal(0, 1, x.shape)
+    mask = rng.uniform(size=x.shape) > 0.1
+    lower, upper = mask & (x < 13), mask & (x >= 13)
+    baseline = rng.uniform(50, 99, 50)
+    y = np.log10(values - baseline[:, None])
+    direct = _masked_slope(x, y, lower) - _masked_slope(x, y, upper)
+    fast = _half_gap(values, baseline, _slope_weights(x, lower) - _slope_weights(x, upper))
+    finite = np.isfinite(direct)
+    assert np.array_equal(finite, np.isfinite(fast))
+    assert np.allclose(fast[finite], direct[finite], rtol=1e-9, atol=1e-12)

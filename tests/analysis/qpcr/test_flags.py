@@ -25,3 +25,12 @@ def test_flags_listed_in_docs() -> None:
     text = (REPO / "docs" / "qpcr.md").read_text()
     missing = [f.code for f in QcFlag if f.code not in text]
     assert not missing, f"docs/qpcr.md does not list {missing}"
+
+
+def test_melt_flags_listed_in_docs() -> None:
+    from chipdx.analysis.qpcr.melt import MELT_FLAGS
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "qpcr.md").read_text()
+    missing = [code for code in MELT_FLAGS if code not in text]
+    assert not missing, f"docs/qpcr.md does not list {missing}"

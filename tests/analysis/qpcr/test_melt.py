@@ -45,3 +45,18 @@ def test_public_melt_tm_near_rdmlpython() -> None:
     assert run.melt is not None
     tm = analyze_melt(run.melt.temperature_c, run.melt.fluorescence)["tm"]
     assert abs(float(np.nanmedian(tm)) - 85.7) < 0.5  # rdmlpython's mean peak temperature: 85.74 °C
+
+
+def test_tm_window_flags_only_rows_outside_their_window() -> None:
+    from chipdx.analysis.qpcr.melt import tm_windows
+
+    curves = [_melt((84.0, 1.0)), _melt((80.0, 1.0)), _melt((80.0, 1.0)), (np.linspace(65, 95, 151), np.full(151, 3.0))]
+    t = np.vstack([c[0] for c in curves])
+    f = np.vstack([c[1] for c in curves])
+    window = tm_windows(["A", "A", "B", "A"], {"A": (83.0, 85.0)})
+    flags = analyze_melt(t, f, tm_window=window)["flags"].tolist()
+    assert flags[0] == ""  # inside its window
+    assert flags[1] == "QC-MELT-TM-OUT-OF-RANGE"  # 80 °C, outside 83-85
+    assert flags[2] == ""  # target B has no window
+    assert flags[3] == "QC-MELT-NO-PEAK"  # no Tm: nothing to compare
+    assert analyze_melt(t, f)["flags"].tolist()[:3] == ["", "", ""]

@@ -68,3 +68,16 @@ def test_genorm_prefers_the_stable_gene() -> None:
             rows.append({"sample": sample, "target": target, "cq": cq, "amplified": True})
     m = genorm_stability(pd.DataFrame(rows), references=["R1", "R2", "R3"])
     assert m["R3"] > m["R1"] and m["R3"] > m["R2"]
+
+
+def test_copies_from_n0_recovers_known_inputs_per_group() -> None:
+    from chipdx.analysis.qpcr.copies import copies_from_n0
+
+    copies = np.array([10.0, 100.0, 1000.0, 50.0, 10.0, 100.0, 7.0])
+    per_copy = np.array([1e-6, 1e-6, 1e-6, 1e-6, 3e-5, 3e-5, 3e-5])  # a second target, other optics
+    groups = np.array([0, 0, 0, 0, 1, 1, 1])
+    standard = np.array([True, True, True, False, True, False, False])
+    out = copies_from_n0(copies * per_copy, np.where(standard, copies, np.nan), standard=standard, groups=groups)
+    assert np.allclose(out, copies)
+    none = copies_from_n0(copies * per_copy, copies, standard=np.zeros(7, bool), groups=groups)
+    assert np.isnan(none).all()

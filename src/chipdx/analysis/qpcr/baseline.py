@@ -68,10 +68,20 @@ def window_regression(x: NDArray[np.float64], values: NDArray[np.float64], basel
     return slope, intercept
 
 
-def _half_gap(x: NDArray[np.float64], values: NDArray[np.float64], baseline: NDArray[np.float64],
-              lower: NDArray[np.bool_], upper: NDArray[np.bool_]) -> NDArray[np.float64]:
+def _slope_weights(x: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Weights ``c`` with ``sum(c * y)`` = the least-squares slope of ``y`` on ``x`` over the masked points."""
+    weight = mask.astype(np.float64)
+    count = np.maximum(weight.sum(axis=1), 1.0)
+    dx = (x - ((x * weight).sum(axis=1) / count)[:, None]) * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(dx / (dx * dx).sum(axis=1)[:, None], dtype=np.float64)
+
+
+def _half_gap(values: NDArray[np.float64], baseline: NDArray[np.float64], contrast: NDArray[np.float64]) -> NDArray[
+        np.float64]:
+    """Slope of log10(values - baseline) over the lower half minus that over the upper half."""
     y = np.log10(np.maximum(values - baseline[:, None], _LOG_FLOOR))
-    return _masked_slope(x, y, lower) - _masked_slope(x, y, upper)
+    return np.asarray(np.einsum("ij,ij->i", contrast, y), dtype=np.float64)
 
 
 def fit_baseline(x: NDArray[np.float64], values: NDArray[np.float64], mask: NDArray[np.bool_], *,
@@ -102,12 +112,14 @@ def fit_baseline(x: NDArray[np.float64], values: NDArray[np.float64], mask: NDAr
     span = np.maximum(np.abs(amplitude), 1e-12)
     lo = window_min - span
     hi = window_min - 1e-9 * span
-    gap_lo = _half_gap(x, values, lo, lower, upper)
-    gap_hi = _half_gap(x, values, hi, lower, upper)
+    # the x-dependent part of both slopes is fixed: one weighted sum per bisection step
+    contrast = _slope_weights(x, lower) - _slope_weights(x, upper)
+    gap_lo = _half_gap(values, lo, contrast)
+    gap_hi = _half_gap(values, hi, contrast)
     ok = (gap_lo < 0) & (gap_hi > 0) & (count >= 4)
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        below = _half_gap(x, values, mid, lower, upper) < 0
+        below = _half_gap(values, mid, contrast) < 0
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
     baseline = np.where(ok, 0.5 * (lo + hi), ground)

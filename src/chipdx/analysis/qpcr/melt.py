@@ -9,11 +9,14 @@
    a parabola through the three points around each peak.
 5. Flags: ``QC-MELT-NO-PEAK``, ``QC-MELT-MULTIPLE-PRODUCTS`` (a second peak >= 25 % of the
    main one and >= 2 °C away) and ``QC-MELT-PRIMER-DIMER`` (a peak >= 5 °C below the
-   main one and below 80 °C).
+   main one and below 80 °C); ``QC-MELT-TM-OUT-OF-RANGE`` when a reaction's Tm lies outside
+   the expected window of its target (``tm_window``; e.g. from the assay's validated Tm).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,12 +25,13 @@ from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._matrix import fill_gaps, row_take, savgol
 
-__all__ = ["MELT_FLAGS", "MeltParameters", "analyze_melt", "melt_peaks"]
+__all__ = ["MELT_FLAGS", "MeltParameters", "analyze_melt", "melt_peaks", "tm_windows"]
 
 MELT_FLAGS = {
     "QC-MELT-NO-PEAK": "no -dF/dT peak stands out of the background",
     "QC-MELT-MULTIPLE-PRODUCTS": "a second peak at least 25 % of the main one and 2 °C or more away",
     "QC-MELT-PRIMER-DIMER": "a peak >= 15 % of the main one, >= 5 °C below it and below 80 °C (primer dimer)",
+    "QC-MELT-TM-OUT-OF-RANGE": "the main peak's Tm lies outside the expected Tm window of the target",
 }
 
 
@@ -81,16 +85,21 @@ def melt_peaks(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.floa
 
 
 def analyze_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.float64], *,
-                 parameters: MeltParameters | None = None) -> pd.DataFrame:
+                 parameters: MeltParameters | None = None,
+                 tm_window: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> pd.DataFrame:
     """Tm and product flags of every melt curve (rows of the two ``(reactions x points)`` matrices).
 
     Returns one row per reaction: ``tm`` (main peak, °C), ``peak_height``, ``n_peaks``,
     ``tm_second`` and ``flags`` (``;``-joined codes). ``tm`` is ``NaN`` without a peak.
+    ``tm_window`` gives each row's expected ``(low, high)`` Tm in °C (``NaN``: no window); a
+    main peak outside it gets ``QC-MELT-TM-OUT-OF-RANGE`` (see :func:`tm_windows`).
 
     >>> t = np.tile(np.linspace(65, 95, 121), (2, 1))
     >>> f = np.vstack([1 / (1 + np.exp((t[0] - 82) / 0.6)), 1 / (1 + np.exp((t[1] - 78) / 0.6))])
     >>> analyze_melt(t, f)["tm"].round(1).tolist()
     [82.0, 78.0]
+    >>> analyze_melt(t, f, tm_window=(np.array([81.0, 81.0]), np.array([83.0, 83.0])))["flags"].tolist()
+    ['', 'QC-MELT-TM-OUT-OF-RANGE']
     """
     parameters = parameters or MeltParameters()
     values, _, n_valid = fill_gaps(fluorescence)
@@ -115,12 +124,41 @@ def analyze_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
     height2 = np.where(np.isfinite(tm2), row_take(derivative, second), 0.0)
     multiple = np.isfinite(tm2) & (height2 >= 0.25 * top) & (np.abs(tm2 - tm) >= 2.0)
     dimer = np.isfinite(tm2) & (height2 >= 0.15 * top) & (tm2 <= tm - 5.0) & (tm2 < 80.0)
+    outside = _outside(tm, tm_window, n_rows)
     flags = [";".join(code for code, on in (("QC-MELT-NO-PEAK", not p), ("QC-MELT-MULTIPLE-PRODUCTS", m and p),
-                                            ("QC-MELT-PRIMER-DIMER", dd and p)) if on)
-             for p, m, dd in zip(has_peak.tolist(), multiple.tolist(), dimer.tolist(), strict=True)]
+                                            ("QC-MELT-PRIMER-DIMER", dd and p), ("QC-MELT-TM-OUT-OF-RANGE", o and p))
+                      if on)
+             for p, m, dd, o in zip(has_peak.tolist(), multiple.tolist(), dimer.tolist(), outside.tolist(),
+                                    strict=True)]
     return pd.DataFrame({"tm": np.where(has_peak, tm, np.nan), "peak_height": np.where(has_peak, top, np.nan),
                          "n_peaks": np.where(has_peak, peaks.sum(axis=1), 0),
                          "tm_second": np.where(has_peak, tm2, np.nan), "flags": flags})
+
+
+def _outside(tm: NDArray[np.float64], window: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+             n_rows: int) -> NDArray[np.bool_]:
+    """Rows whose Tm lies outside their window (rows without a window, or without a Tm, never do)."""
+    if window is None:
+        return np.zeros(n_rows, dtype=bool)
+    low, high = (np.broadcast_to(np.asarray(w, dtype=np.float64), (n_rows,)) for w in window)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.isfinite(tm) & ((tm < low) | (tm > high)), dtype=bool)
+
+
+def tm_windows(targets: list[str], windows: Mapping[str, tuple[float, float]]) -> tuple[
+        NDArray[np.float64], NDArray[np.float64]]:
+    """Per-row ``(low, high)`` arrays for :func:`analyze_melt` from a ``target -> (low, high)`` mapping.
+
+    Rows whose target has no window get ``NaN`` (never flagged).
+
+    >>> low, high = tm_windows(["MYCN", "ACTB"], {"MYCN": (82.0, 84.5)})
+    >>> low.tolist(), high.tolist()
+    ([82.0, nan], [84.5, nan])
+    """
+    nan = (math.nan, math.nan)
+    pairs = [windows.get(target, nan) for target in targets]
+    return (np.array([p[0] for p in pairs], dtype=np.float64).reshape(-1),
+            np.array([p[1] for p in pairs], dtype=np.float64).reshape(-1))
 
 
 def _interpolated(temps: NDArray[np.float64], values: NDArray[np.float64], index: NDArray[np.int64]) -> NDArray[

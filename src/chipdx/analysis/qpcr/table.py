@@ -15,9 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr.amplicon import AMPLICON_METHOD, AmpliconAnalysis, analyze_amplicons
+from chipdx.analysis.qpcr.copies import copies_from_n0
 from chipdx.analysis.qpcr.curves import CURVE_METHOD, CurveAnalysis, CurveParameters, analyze_curves
-from chipdx.analysis.qpcr.flags import decode
-from chipdx.model import Dataset, Run, SampleType
+from chipdx.analysis.qpcr.flags import QcFlag, decode
+from chipdx.model import Dataset, QuantityUnit, Run, SampleType
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,7 @@ __all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyze", "analyze
 
 COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
            "amplified", "flags")
-DETAIL_COLUMNS = (*COLUMNS, "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency",
+DETAIL_COLUMNS = (*COLUMNS, "ncopy", "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency",
                   "window_efficiency", "baseline", "baseline_slope", "amplitude", "noise")
 NEGATIVE_CONTROLS = frozenset({SampleType.NTC, SampleType.NO_AMPLIFICATION_CONTROL,
                                SampleType.NO_TARGET_PRESENT, SampleType.NO_REVERSE_TRANSCRIPTION})
@@ -50,8 +51,6 @@ def analyze_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | Non
     replicates = _codes([f"{r.sample_id}\x00{r.target_id}" for r in run.reactions])
     amplicons = analyze_amplicons(curves, _codes(targets), controls=excluded, replicates=replicates)
     if (excluded & ~negative).any():  # optical calibrators: left out of the mean, but not negative controls
-        from chipdx.analysis.qpcr.flags import QcFlag
-
         wrong = np.uint32(QcFlag.NTC_AMPLIFICATION.bit)
         fixed = np.where(excluded & ~negative, amplicons.flags & ~wrong, amplicons.flags).astype(np.uint32)
         object.__setattr__(amplicons, "flags", fixed)
@@ -65,12 +64,17 @@ def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None)
     dyes = {t.id: t.dye_id for t in dataset.targets}
     reaction_samples = [samples[r.sample_id] for r in run.reactions]
     bits = curves.flags | amplicons.flags
+    quantity = np.array([s.quantity.value if s.quantity is not None else np.nan for s in reaction_samples], dtype=float)
+    standard = np.array([s.type_for(r.target_id) == SampleType.STANDARD and s.quantity is not None and
+                         s.quantity.unit == QuantityUnit.COPIES
+                         for s, r in zip(reaction_samples, run.reactions, strict=True)], dtype=bool)
+    standard &= curves.amplified & ((bits & _NOT_A_CALIBRATOR) == 0)
     columns: dict[str, object] = {
         "run": [run.id] * len(run.reactions),
         "well": [r.well.label for r in run.reactions],
         "sample": [r.sample_id for r in run.reactions],
         "sample_type": [s.type_for(r.target_id).value for s, r in zip(reaction_samples, run.reactions, strict=True)],
-        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in reaction_samples],
+        "quantity": quantity,
         "target": [r.target_id for r in run.reactions],
         "dye": [dyes[r.target_id] for r in run.reactions],
         "cq": curves.cq,
@@ -78,6 +82,8 @@ def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None)
         "n0": amplicons.n0,
         "amplified": curves.amplified,
         "flags": [";".join(codes) for codes in decode(bits)],
+        "ncopy": copies_from_n0(amplicons.n0, quantity, standard=standard, groups=_codes(
+            [r.target_id for r in run.reactions])),
         "cq_threshold": amplicons.cq_threshold,
         "cq_first_derivative": curves.cq_first_derivative,
         "cq_cy0": curves.cq_cy0,
@@ -91,6 +97,8 @@ def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None)
     return {name: np.asarray(values, dtype=object if name in _TEXT else None) for name, values in columns.items()}
 
 
+_NOT_A_CALIBRATOR = np.uint32(QcFlag.REPLICATE_OUTLIER.bit | QcFlag.EFFICIENCY_OUTLIER.bit |
+                              QcFlag.KINETIC_OUTLIER.bit)
 _TEXT = frozenset({"run", "well", "sample", "sample_type", "target", "dye", "flags"})
 
 
@@ -106,7 +114,9 @@ def analyze_columns(dataset: Dataset, *, parameters: CurveParameters | None = No
 def analyze_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
     """One row per reaction of every run: the SPEC §7 columns plus intermediate values.
 
-    Extra columns: ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
+    Extra columns: ``ncopy`` (copies from N0, calibrated on the run's standards of the same
+    target, :func:`~chipdx.analysis.qpcr.copies.copies_from_n0`; ``NaN`` without standards),
+    ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
     ``cq_cy0`` (Guescini's Cy0, the point N0 is computed from),
     ``amplicon_efficiency`` (the mean used for N0), ``window_efficiency`` (LinRegPCR's, before the
     correction to the reaction start), ``baseline`` and ``baseline_slope`` (background =

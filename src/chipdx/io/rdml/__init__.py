@@ -33,9 +33,17 @@ def sniff_rdml(path: Path, head: bytes) -> bool:
     return is_rdml_head(head)
 
 
-def read_rdml(path: Path) -> Dataset:
-    """Read an RDML file (version 1.0-1.4) into a :class:`~chipdx.model.Dataset`."""
-    return parse_dataset(open_container(path), str(path))
+def read_rdml(path: Path, *, melt: bool = True) -> Dataset:
+    """Read an RDML file (version 1.0-1.4) into a :class:`~chipdx.model.Dataset`.
+
+    ``melt=False`` leaves the melt curves out without parsing their points (faster when
+    only amplification is analysed; the melt data are then not checked either).
+    """
+    return parse_dataset(open_container(path), str(path), melt=melt)
+
+
+def _read_rdml_amplification(path: Path) -> Dataset:
+    return read_rdml(path, melt=False)
 
 
 FORMAT = register(
@@ -46,5 +54,6 @@ FORMAT = register(
         sniff=sniff_rdml,
         reader=read_rdml,
         writer=write_rdml,
+        amplification_reader=_read_rdml_amplification,
     )
 )

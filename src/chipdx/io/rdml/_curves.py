@@ -30,22 +30,28 @@ Array = NDArray[np.float64]
 _XPATHS: dict[tuple[str, str, str], etree.XPath] = {}
 
 
-def _texts(data: etree._Element, point: str, name: str, tag: Tag) -> list[str]:
-    """The text of every ``point/name`` child, by one compiled XPath (empty elements are skipped)."""
+def _xpath(point: str, name: str, tag: Tag) -> etree.XPath:
+    """The compiled XPath of the texts of every ``point/name`` child (``name`` empty: count the points)."""
     probe = tag("x")
     namespace = probe[1:].split("}")[0] if probe.startswith("{") else ""
     key = (namespace, point, name)
     if key not in _XPATHS:
-        path = f"r:{point}/r:{name}/text()" if namespace else f"{point}/{name}/text()"
+        step = (lambda local: f"r:{local}") if namespace else (lambda local: local)
+        path = f"{step(point)}/{step(name)}/text()" if name else f"count({step(point)})"
         _XPATHS[key] = etree.XPath(path, namespaces={"r": namespace} if namespace else None, smart_strings=False)
-    return _XPATHS[key](data)  # type: ignore[return-value]
+    return _XPATHS[key]
+
+
+def _texts(data: etree._Element, point: str, name: str, tag: Tag) -> list[str]:
+    """The text of every ``point/name`` child, by one compiled XPath (empty elements are skipped)."""
+    return _xpath(point, name, tag)(data)  # type: ignore[return-value]
 
 
 def _points(
     data: etree._Element, point: str, fields: tuple[str, ...], place: str, tag: Tag, values: ValueDecoder
 ) -> list[Array | None]:
     """The values of ``fields`` in every ``point`` child, one array per field (``None`` if absent)."""
-    count = len(data.findall(tag(point)))
+    count = int(_xpath(point, "", tag)(data))  # type: ignore[arg-type]  # no element proxies, unlike findall
     fast = [_texts(data, point, name, tag) for name in fields]
     if all(len(texts) in (0, count) for texts in fast):  # every point has every present field: no gaps
         return [None if not texts or not count else values.array(
@@ -90,8 +96,8 @@ class CurveCollector:
         self._amplification: list[tuple[Array, Array, Array | None]] = []
         self._melt: list[tuple[Array, Array]] = []
 
-    def add(self, data: etree._Element, place: str, tag: Tag) -> None:
-        """Read the ``adp`` and ``mdp`` points of one ``<data>`` element (one reaction)."""
+    def add(self, data: etree._Element, place: str, tag: Tag, *, melt: bool = True) -> None:
+        """Read the ``adp`` and ``mdp`` points of one ``<data>`` element (one reaction; ``mdp`` only if ``melt``)."""
         cycles, fluor, temperature = _points(data, "adp", ("cyc", "fluor", "tmp"), place, tag, self._values)
         empty = np.empty(0)
         if cycles is None or fluor is None:
@@ -101,6 +107,8 @@ class CurveCollector:
         if np.unique(cycles).size != cycles.size:
             raise self._values.fail(f"{place}/adp", "each cycle once", "a repeated cycle number")
         self._amplification.append((cycles, fluor, temperature))
+        if not melt:
+            return
         melt_temperature, melt_fluor = _points(data, "mdp", ("tmp", "fluor"), place, tag, self._values)
         if (melt_temperature is None) != (melt_fluor is None):
             raise self._values.fail(f"{place}/mdp", "both <tmp> and <fluor>", "only one of them")

@@ -51,10 +51,14 @@ PROVENANCE_DOCUMENT = "chipdx-provenance"
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What every part of the reader needs: the source name, the namespace and decoding."""
+    """What every part of the reader needs: the source name, the namespace and decoding.
+
+    ``melt`` is ``False`` when the caller wants no melt curves (their points are not parsed).
+    """
 
     values: ValueDecoder
     ns: str
+    melt: bool = True
 
     def tag(self, name: str) -> str:
         return f"{{{self.ns}}}{name}" if self.ns else name
@@ -295,7 +299,7 @@ def _run(
             target_id = declared.target(ctx.ref(data, "tar"), f"{react_place}/data/tar", ctx)
             data_place = f"{react_place}/data[{target_id}]"
             reactions.append(Reaction(well, sample_id, target_id, _reported(data, data_place, ctx)))
-            curves.add(data, data_place, ctx.tag)
+            curves.add(data, data_place, ctx.tag, melt=ctx.melt)
         found = react.find(ctx.tag("partitions"))
         if found is not None:
             partitions.append(
@@ -368,8 +372,8 @@ def _simulated(root: etree._Element, ctx: _Context) -> bool:
     return False
 
 
-def parse_dataset(container: RdmlContainer, source: str) -> Dataset:
-    """Parse the RDML XML of ``container`` into a :class:`~chipdx.model.Dataset`."""
+def parse_dataset(container: RdmlContainer, source: str, *, melt: bool = True) -> Dataset:
+    """Parse the RDML XML of ``container`` into a :class:`~chipdx.model.Dataset` (``melt=False``: no melt)."""
     where = source if container.archive is None else f"{source}[{container.member}]"
     root = parse_xml(container.xml, source=where)
     qname = etree.QName(root)
@@ -378,7 +382,7 @@ def parse_dataset(container: RdmlContainer, source: str) -> Dataset:
     version = (root.get("version") or "").strip()
     if version not in VERSIONS:
         raise FormatError(where, "rdml/@version", f"one of {', '.join(VERSIONS)}", quote(version or "none"))
-    ctx = _Context(ValueDecoder(where), qname.namespace or "")
+    ctx = _Context(ValueDecoder(where), qname.namespace or "", melt)
     dyes = _dyes(root, ctx)
     samples = [_sample(e, ctx) for e in ctx.children(root, "sample")]
     targets = [_target(e, ctx) for e in ctx.children(root, "target")]
