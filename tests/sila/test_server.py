@@ -147,7 +147,9 @@ def test_encrypted_server_writes_its_ca_for_clients(tmp_path: Path) -> None:
 def test_cli_run_follows_a_remote_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from chipdx.cli import main
 
-    server = build_server(tmp_path)
+    # paced steps: the client subscribes to progress after the run has started, so an unpaced run on a
+    # loaded machine can finish before the first update reaches it
+    server = build_server(tmp_path, pace_s=0.05)
     port = free_port()
     start_server(server, "127.0.0.1", port, insecure=True)
     protocol = tmp_path / "short.yaml"
