@@ -72,7 +72,8 @@ def test_ntc_and_empty_targets_stay_flat() -> None:
     rng = np.random.default_rng(3)
     dataset, truth = simulate_qpcr(default_design(rng=rng), rng=rng)
     fluorescence = dataset.runs[0].fluorescence
+    limit = 0.1 * OpticsParams().amplitude  # baseline drift (SD 0.5 %/cycle of background) stays well below this
     for i, t in enumerate(truth):
         if t.n0 == 0:
             rise = fluorescence[i, -5:].mean() - fluorescence[i, 2:8].mean()
-            assert rise < 300, f"{t.well} {t.target} rises by {rise:.0f} without template"
+            assert rise < limit, f"{t.well} {t.target} rises by {rise:.0f} without template"

@@ -36,6 +36,8 @@ from chipdx.sim.optics import CHANNELS, OpticsParams, channel_index, read_channe
 
 __all__ = [
     "INSTRUMENT",
+    "PLATE_KINETICS",
+    "PlateKinetics",
     "QpcrDesign",
     "QpcrTruth",
     "SimTarget",
@@ -46,6 +48,24 @@ __all__ = [
 
 INSTRUMENT = "DLOC-Sim v1 (simulated)"
 _DIMER_TM_C = 76.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlateKinetics:
+    """Ranges (uniform) of the per-plate draws of :func:`default_design`.
+
+    [assumption] Chosen so that scale-free shape features of simulated curves match the *fit half*
+    of the real amplified curves (PCRedux-rated training pool; ``benchmarks/bench_sim_realism.py``,
+    docs/simulator.md §6): assay efficiency, polymerase capacity (log10 multiple of K) and the
+    Richards exponent of the saturation.
+    """
+
+    efficiency: tuple[float, float] = (1.85, 2.00)
+    capacity_log10: tuple[float, float] = (-0.6, 0.6)
+    saturation_shape: tuple[float, float] = (1.0, 3.0)
+
+
+PLATE_KINETICS = PlateKinetics()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +103,11 @@ class QpcrDesign:
     n_cycles: int = 40
     melt: bool = False
     efficiency_sd: float = 0.01
-    plateau_log10: tuple[float, float] = (11.6, 12.4)  # per-reaction Michaelis–Menten K [assumption]
+    plateau_log10: tuple[float, float] = (11.6, 12.4)  # per-reaction saturation constant K [assumption]
+    #: per-reaction polymerase capacity (most new copies per cycle) as log10 of a multiple of the
+    #: reaction's K, uniform; None = unlimited [assumption: master-mix pipetting scales both alike]
+    capacity_log10: tuple[float, float] | None = (-0.1, 0.1)
+    saturation_shape: float = 2.0  # Richards exponent of the saturation (1 = Michaelis–Menten)
     run_id: str = "sim-qpcr"
     description: str = "simulated qPCR run"
 
@@ -133,14 +157,22 @@ def default_design(
     *, rng: np.random.Generator, chemistry: Chemistry = "probe", plate_size: int = 96, n_cycles: int = 40,
     melt: bool = False,
 ) -> QpcrDesign:
-    """The default plate: two targets (FAM, HEX; efficiencies drawn from 1.80-1.98), 7-level
-    10-fold standards in triplicate, unknowns and NTCs, on a 96- or 384-well plate."""
+    """The default plate: two targets (FAM, HEX; efficiencies drawn from 1.85-2.00), 7-level
+    10-fold standards in triplicate, unknowns and NTCs, on a 96- or 384-well plate.
+
+    The plate's reaction kinetics are drawn too (see :data:`PLATE_KINETICS`): the polymerase
+    capacity (log10 multiple of K, centre of a +-0.1 per-reaction range) and the Richards
+    exponent of the saturation, so that plates differ in curve shape as real runs do.
+    """
     rows, columns = (8, 12) if plate_size == 96 else (16, 24)
-    e1, e2 = (round(float(e), 3) for e in rng.uniform(1.80, 1.98, 2))  # assay efficiencies [assumption]
+    e1, e2 = (round(float(e), 3) for e in rng.uniform(*PLATE_KINETICS.efficiency, 2))
+    capacity = float(rng.uniform(*PLATE_KINETICS.capacity_log10))
+    shape = round(float(rng.uniform(*PLATE_KINETICS.saturation_shape)), 3)
     dyes = ("SYBR", "SYBR") if chemistry == "dye" else ("FAM", "HEX")
     targets = (SimTarget("TGT1", dyes[0], e1, 84.0), SimTarget("TGT2", dyes[1], e2, 81.5))
     wells = _layout(PlateFormat(rows, columns), targets, chemistry, rng)
-    return QpcrDesign(rows, columns, targets, wells, chemistry, n_cycles, melt or chemistry == "dye")
+    return QpcrDesign(rows, columns, targets, wells, chemistry, n_cycles, melt or chemistry == "dye",
+                      capacity_log10=(round(capacity - 0.1, 3), round(capacity + 0.1, 3)), saturation_shape=shape)
 
 
 def _records(design: QpcrDesign) -> tuple[tuple[Sample, ...], tuple[Target, ...], tuple[Dye, ...]]:
@@ -172,7 +204,11 @@ def _copies(
     eff = np.clip(eff, 1.0, 2.0)
     lo, hi = design.plateau_log10
     plateau = 10.0 ** rng.uniform(lo, hi, n0.size)
-    return n0, eff, amplify(n0, eff, design.n_cycles, rng=rng, plateau=plateau)
+    capacity = None
+    if design.capacity_log10 is not None:
+        capacity = plateau * 10.0 ** rng.uniform(*design.capacity_log10, n0.size)
+    return n0, eff, amplify(n0, eff, design.n_cycles, rng=rng, plateau=plateau, capacity=capacity,
+                              shape=design.saturation_shape)
 
 
 def simulate_qpcr(
