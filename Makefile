@@ -55,9 +55,13 @@ verify-quantstudio: $(STAMP)
 # simulator curves generated first (fixed seeds) into build/simcurves (git-ignored); writes
 # src/chipdx/interpret/models/ and records the new hash in model_store.LOCKED_MODELS.
 SIMCURVES := build/simcurves
+# Choices (dataset weight power 0, band on the raw score, alpha, OOD quantile) were made on grouped CV
+# of the train pool: see the model card src/chipdx/interpret/models/curve-gbm-1.2.0.md.
 train-classifier: $(TEST_STAMP)
 	$(BIN)/python tools/make_sim_training_curves.py --out $(SIMCURVES)
-	$(BIN)/python tools/train_classifier.py --extra $(SIMCURVES)/curves_long.csv.gz $(SIMCURVES)/labels.csv
+	$(BIN)/python tools/train_classifier.py --extra $(SIMCURVES)/curves_long.csv.gz $(SIMCURVES)/labels.csv \
+	  --model-id curve-gbm-1.2.0 --dataset-power 0 --band-on raw --alpha 0.0055 --ood-quantile 0.999 \
+	  --card-notes tools/curve-gbm-1.2.0-choices.md
 # Simulated RDML checked with the 1.3 XSD and rdmlpython 1.7.2 LinRegPCR (same environment as verify-rdml).
 verify-sim: $(STAMP)
 	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython

@@ -74,13 +74,14 @@ def combine(sets: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
-def weights(datasets: np.ndarray, *, extra_weight: float = 1.0, extra: frozenset[str] = frozenset()) -> np.ndarray:
-    """1/sqrt(size of the curve's data set): large sets (htPCR) do not drown small instruments.
+def weights(datasets: np.ndarray, *, extra_weight: float = 1.0, extra: frozenset[str] = frozenset(),
+            power: float = 0.5) -> np.ndarray:
+    """1/size**power of the curve's data set: large sets (htPCR) do not drown small instruments.
 
     Curves of the ``extra`` (simulator) data sets are further multiplied by ``extra_weight``.
     """
     _, inverse, counts = np.unique(datasets, return_inverse=True, return_counts=True)
-    w = 1.0 / np.sqrt(counts[inverse])
+    w = 1.0 / counts[inverse] ** power
     w = np.where(np.isin(datasets, list(extra)), extra_weight * w, w)
     return np.asarray(w / w.mean())
 
@@ -100,7 +101,7 @@ def cv_metrics(clf: CurveClassifier, y: np.ndarray, datasets: np.ndarray) -> dic
     p = clf.oof_p_amplified_
     low, high = clf.review_band()
     call = p >= 0.5
-    released = (p < low) | (p > high)
+    released = (clf.oof_score_ < low) | (clf.oof_score_ > high)
     nonht = datasets != "htPCR"
     pool = ~np.char.startswith(datasets.astype(str), "sim_")  # the human-rated train_pool curves
     return {
@@ -130,7 +131,7 @@ def _extra_text(meta: dict[str, object]) -> str:
     assert isinstance(manifests, dict)
     if not meta["extra_sets"]:
         return "none (hook: `--extra CURVES LABELS`)."
-    lines = ["each simulator data set is its own cross-validation group; sample weight 1/sqrt(size) times "
+    lines = ["each simulator data set is its own cross-validation group; sample weight as above times "
              f"{meta.get('extra_weight', 1.0)}.", ""]
     for path, m in manifests.items():
         lines.append(f"* `{path}`: generator `{m['generator']}` (chipdx {m['chipdx_version']}), "
@@ -151,9 +152,11 @@ def model_card(model_id: str, meta: dict[str, object], sources: list[tuple[str, 
 
 **What it is.** Gradient-boosted trees (scikit-learn {sklearn.__version__} `HistGradientBoostingClassifier`,
 exported to plain arrays) on {meta['n_features']} interpretable curve features (`chipdx.interpret.features`),
-isotonic calibration on grouped out-of-fold scores, Mondrian split-conformal review band
-(alpha = {meta['params']['alpha']}: released as not amplified when p < {band[0]:.4f}, as amplified
-when p > {band[1]:.4f}), Mahalanobis out-of-distribution gate (threshold {meta['ood_threshold']:.2f}).
+isotonic calibration on grouped out-of-fold scores, Mondrian split-conformal review band on the
+{meta['params'].get('band_on', 'calibrated')} score (alpha = {meta['params']['alpha']}: released as not
+amplified when the score < {band[0]:.4f}, as amplified when > {band[1]:.4f}), Mahalanobis
+out-of-distribution gate (threshold {meta['ood_threshold']:.2f}, quantile {meta['params']['ood_quantile']}
+of the training distances).
 Trained by `make train-classifier` (`tools/train_classifier.py`), chipdx {__version__}.
 
 **Intended use.** Second reader of single real-time PCR amplification curves: is there amplification?
@@ -168,7 +171,8 @@ simulator curves listed below (labels from the simulator's ground truth):
 |---|---|
 {files}
 
-Groups for cross-validation: data set; htPCR by plate. Sample weight 1/sqrt(size of the data set).
+Groups for cross-validation: data set; htPCR by plate. Sample weight 1/size**{meta.get('dataset_power', 0.5)} of
+the curve's data set.
 Simulator curves: {_extra_text(meta)}
 
 **Cross-validated metrics (grouped out-of-fold; `_train_pool` / `_simulator` rows split them).**
@@ -204,9 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-extra", action="store_true", help="ablation: train on the extra sets only")
     parser.add_argument("--extra-weight", type=float, default=1.0,
                         help="multiplier of the extra (simulator) curves' sample weights")
+    parser.add_argument("--alpha", type=float, default=CurveClassifier().alpha,
+                        help="conformal miscoverage per class (review band width; chosen on grouped CV)")
+    parser.add_argument("--ood-quantile", type=float, default=CurveClassifier().ood_quantile,
+                        help="quantile of training distances above which a curve is out of distribution")
+    parser.add_argument("--band-on", choices=["calibrated", "raw"], default="raw",
+                        help="score the conformal band is set on (raw: finer steps; models <= 1.1.0: calibrated)")
+    parser.add_argument("--dataset-power", type=float, default=0.5,
+                        help="sample weight 1/size**POWER of each curve's data set (0.5 up to 1.1.0)")
     parser.add_argument("--model-id", default=DEFAULT_MODEL)
     parser.add_argument("--out", type=Path, default=MODELS)
     parser.add_argument("--no-lock", action="store_true", help="do not update LOCKED_MODELS")
+    parser.add_argument("--card-notes", type=Path, help="markdown appended to the model card (how choices were made)")
     args = parser.parse_args(argv)
     if "holdout" in str(args.pool):
         parser.error("the holdout is for evaluation only")
@@ -215,20 +228,21 @@ def main(argv: list[str] | None = None) -> int:
     sets = [load_set(c, lab, split_runs=args.only_extra) for c, lab in pairs]
     extra_sets = frozenset(d for s in sets[len(pairs) - len(args.extra):] for d in np.unique(s["dataset"]))
     data = combine(sets)
-    clf = CurveClassifier().fit_features(curve_features(data["fluorescence"]), data["y"], groups=data["group"],
-                                         sample_weight=weights(data["dataset"], extra_weight=args.extra_weight,
-                                                                       extra=extra_sets))
+    clf = CurveClassifier(alpha=args.alpha, ood_quantile=args.ood_quantile, band_on=args.band_on)
+    w = weights(data["dataset"], extra_weight=args.extra_weight, extra=extra_sets, power=args.dataset_power)
+    clf.fit_features(curve_features(data["fluorescence"]), data["y"], groups=data["group"], sample_weight=w)
     sources = [(str(p.relative_to(REPO.parent)) if p.is_relative_to(REPO.parent) else str(p), sha256(p))
                for pair in pairs for p in pair]
     extra = {"cv_metrics": cv_metrics(clf, data["y"], data["dataset"]), "training_files": dict(sources),
              "extra_sets": [c for c, _ in args.extra], "extra_manifests": manifests(args.extra),
-             "extra_weight": args.extra_weight, "n_features": clf.n_features_in_,
+             "extra_weight": args.extra_weight, "dataset_power": args.dataset_power, "n_features": clf.n_features_in_,
              "sklearn_version": sklearn.__version__, "chipdx_version": __version__}
     npz, meta = model_bytes(clf, model_id=args.model_id, extra=extra)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.model_id}.npz").write_bytes(npz)
     (args.out / f"{args.model_id}.json").write_bytes(meta)
-    (args.out / f"{args.model_id}.md").write_text(model_card(args.model_id, json.loads(meta), sources))
+    notes = "\n" + args.card_notes.read_text() if args.card_notes else ""
+    (args.out / f"{args.model_id}.md").write_text(model_card(args.model_id, json.loads(meta), sources) + notes)
     digest = hashlib.sha256(meta).hexdigest()
     if not args.no_lock:
         text = STORE.read_text()

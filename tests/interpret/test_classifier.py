@@ -14,6 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from chipdx.errors import ValidationError
 from chipdx.interpret import DEFAULT_MODEL, LOCKED_MODELS, CurveClassifier, load_model
 from chipdx.interpret._trees import TreeEnsemble
+from chipdx.interpret.features import curve_features
 from chipdx.interpret.model_store import model_bytes
 from chipdx.io.tables import read_curve_table
 from tests.conftest import shared
@@ -63,6 +64,29 @@ def test_fitted_estimator_follows_the_sklearn_contract() -> None:
     assert 0.0 <= low <= high <= 1.0
 
 
+def test_band_on_raw_scores_releases_by_the_uncalibrated_score() -> None:
+    f, y, g = curves(240, np.random.default_rng(5))
+    clf = CurveClassifier(max_iter=10, n_splits=3, alpha=0.05, band_on="raw").fit(f, y, groups=g)
+    low, high = clf.review_band()
+    feats = curve_features(f)
+    raw = 1 / (1 + np.exp(-clf.ensemble_.decision_function(feats)))
+    calls = clf.classify_features(feats)
+    ood = calls.ood_distance > clf.ood_threshold_
+    plain = ~ood & np.array([not set(r) & {"AI-ARTEFACT"} for r in calls.reasons])
+    released = ~calls.needs_review
+    assert np.array_equal(released[plain], ((raw < low) | (raw > high))[plain])
+    assert np.allclose(calls.p_amplified, clf.predict_proba(f)[:, 1])  # p_amplified stays calibrated
+    assert set(np.unique(clf.oof_score_)) != set(np.unique(clf.oof_p_amplified_))
+
+
+@pytest.mark.parametrize("model_id", sorted(LOCKED_MODELS))
+def test_every_locked_model_still_loads(model_id: str) -> None:
+    model = load_model(model_id)
+    assert model.model_id == model_id
+    # models up to 1.1.0 were trained before band_on existed: their band stays on p_amplified
+    assert model.classifier.band_on == model.metadata["params"].get("band_on", "calibrated")
+
+
 def test_shipped_model_is_locked_and_loads() -> None:
     model = load_model()
     assert model.model_id == DEFAULT_MODEL and model.sha256 == LOCKED_MODELS[DEFAULT_MODEL]
@@ -95,10 +119,18 @@ def test_shipped_model_on_unanimous_training_curves() -> None:
 
 
 def test_curves_unlike_the_training_data_go_to_review() -> None:
-    # pure white noise without any trend never occurs in the training pool: the OOD gate holds it
-    calls = load_model().classifier.classify(100 + np.random.default_rng(4).normal(0, 3, (1, 40)))
+    # a sawtooth (a reading pattern repeating every 5 cycles) occurs nowhere in training: the OOD gate holds it
+    clf = load_model().classifier
+    calls = clf.classify(100 + 10 * (X % 5)[None, :])
     assert calls.call == ("review",) and "AI-OOD" in calls.reasons[0] and "QC-OOD" in calls.flags[0]
-    assert calls.p_amplified[0] < 0.05 and calls.ood_distance[0] > load_model().classifier.ood_threshold_
+    assert calls.ood_distance[0] > clf.ood_threshold_
+
+
+def test_pure_noise_is_never_released_as_amplified() -> None:
+    # white noise without trend: held by the OOD gate up to 1.1.0, released as not amplified by 1.2.0
+    for model_id in LOCKED_MODELS:
+        calls = load_model(model_id).classifier.classify(100 + np.random.default_rng(4).normal(0, 3, (1, 40)))
+        assert calls.call[0] in ("review", "not_amplified") and calls.p_amplified[0] < 0.05
 
 
 @pytest.fixture

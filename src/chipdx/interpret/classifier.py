@@ -11,9 +11,13 @@ fluorescence matrix ``(curves x cycles)`` (``NaN``-padded) and whose target is
 3. calibrates the out-of-fold scores with isotonic regression (Zadrozny & Elkan
    2002) → ``p_amplified``;
 4. sets a Mondrian (class-conditional) split-conformal review band on the
-   calibrated out-of-fold probabilities (Vovk et al. 2005; Angelopoulos & Bates
-   2021): a curve is released only when its conformal prediction set at level
-   ``alpha`` holds exactly one class;
+   out-of-fold scores (Vovk et al. 2005; Angelopoulos & Bates 2021): a curve is
+   released only when its conformal prediction set at level ``alpha`` holds
+   exactly one class. ``band_on="calibrated"`` (models up to 1.1.0) puts the band
+   on the calibrated probability; ``band_on="raw"`` puts it on the uncalibrated
+   tree score, which has no ties, so ``alpha`` moves coverage smoothly (isotonic
+   calibration is a step function: a band edge on it releases or holds whole
+   steps of curves at once);
 5. fits an out-of-distribution gate: Mahalanobis distance (covariance with a
    ridge of :data:`OOD_SHRINKAGE`) of median-centred, SD-scaled features clipped
    to ±10, threshold at the ``ood_quantile`` of the training distances;
@@ -44,6 +48,7 @@ from chipdx.interpret.features import curve_features
 __all__ = ["REASON_CODES", "Call", "CurveCalls", "CurveClassifier"]
 
 Call = Literal["amplified", "not_amplified", "review"]
+BandScale = Literal["calibrated", "raw"]
 
 REASON_CODES: dict[str, str] = {
     "AI-AMPLIFIED": "classifier: amplified, outside the review band",
@@ -99,13 +104,17 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Quantile of training Mahalanobis distances above which a curve is out of distribution.
     n_splits
         Grouped cross-validation folds for calibration and the conformal band.
+    band_on
+        Score the conformal band is set on: ``"calibrated"`` (``p_amplified``) or
+        ``"raw"`` (the trees' uncalibrated probability; finer steps).
     random_state
         Seed of the boosting (kept fixed: same data, same model bytes).
     """
 
     def __init__(self, *, max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 15,
                  min_samples_leaf: int = 20, l2_regularization: float = 1.0, alpha: float = 0.0075,
-                 ood_quantile: float = 0.995, n_splits: int = 8, random_state: int = 0) -> None:
+                 ood_quantile: float = 0.995, n_splits: int = 8, band_on: BandScale = "calibrated",
+                 random_state: int = 0) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
@@ -114,6 +123,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.alpha = alpha
         self.ood_quantile = ood_quantile
         self.n_splits = n_splits
+        self.band_on = band_on
         self.random_state = random_state
 
     def _boosting(self) -> HistGradientBoostingClassifier:
@@ -150,8 +160,10 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.calibration_y_ = np.asarray(iso.y_thresholds_, dtype=np.float64)
         p = self._calibrate(oof)
         self.oof_p_amplified_ = p
-        self.q_pos_ = float(np.quantile(1.0 - p[labels == 1], 1.0 - self.alpha, method="higher"))
-        self.q_neg_ = float(np.quantile(p[labels == 0], 1.0 - self.alpha, method="higher"))
+        self.oof_score_ = oof if self.band_on == "raw" else p
+        score = self.oof_score_
+        self.q_pos_ = float(np.quantile(1.0 - score[labels == 1], 1.0 - self.alpha, method="higher"))
+        self.q_neg_ = float(np.quantile(score[labels == 0], 1.0 - self.alpha, method="higher"))
         self.ood_center_, self.ood_scale_ = _robust_scale(f)
         scaled = self._scaled(f)
         self.ood_precision_ = np.linalg.pinv(np.cov(scaled, rowvar=False) + OOD_SHRINKAGE * np.eye(f.shape[1]))
@@ -172,12 +184,16 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def p_amplified_from_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probability of amplification; ``NaN`` where features are missing."""
+        return self._scores(features)[0]
+
+    def _scores(self, features: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Calibrated ``p_amplified`` and the uncalibrated tree probability (``NaN`` without features)."""
         f = np.asarray(features, dtype=np.float64)
-        out = np.full(f.shape[0], np.nan)
+        p, raw = np.full(f.shape[0], np.nan), np.full(f.shape[0], np.nan)
         ok = ~np.isnan(f).any(axis=1)
-        raw = 1.0 / (1.0 + np.exp(-self.ensemble_.decision_function(f[ok])))
-        out[ok] = self._calibrate(raw)
-        return out
+        raw[ok] = 1.0 / (1.0 + np.exp(-self.ensemble_.decision_function(f[ok])))
+        p[ok] = self._calibrate(raw[ok])
+        return p, raw
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Columns: P(not amplified), P(amplified); ``NaN`` rows for curves too short to judge."""
@@ -189,7 +205,10 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     def review_band(self) -> tuple[float, float]:
-        """``(low, high)``: released as not amplified below ``low``, amplified above ``high``."""
+        """``(low, high)``: released as not amplified below ``low``, amplified above ``high``.
+
+        The limits are on the score named by ``band_on`` (calibrated or raw).
+        """
         return min(self.q_neg_, 1.0 - self.q_pos_), max(self.q_neg_, 1.0 - self.q_pos_)
 
     def classify(self, X: ArrayLike) -> CurveCalls:
@@ -199,12 +218,14 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def classify_features(self, features: NDArray[np.float64]) -> CurveCalls:
         """Like :meth:`classify`, from a precomputed feature matrix."""
         f = np.asarray(features, dtype=np.float64)
-        p = self.p_amplified_from_features(f)
+        p, raw = self._scores(f)
         flags = artefact_flags(f)
         ok = ~np.isnan(p)
         distance = np.full(len(p), np.nan)
         distance[ok] = self._distance(f[ok])
-        return _assemble(p, flags, distance, band=self.review_band(), ood_threshold=self.ood_threshold_)
+        score = raw if self.band_on == "raw" else p
+        return _assemble(p, flags, distance, band=self.review_band(), ood_threshold=self.ood_threshold_,
+                         score=score)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -213,16 +234,19 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
 
 def _assemble(p: NDArray[np.float64], flags: NDArray[np.bool_], distance: NDArray[np.float64], *,
-              band: tuple[float, float], ood_threshold: float) -> CurveCalls:
+              band: tuple[float, float], ood_threshold: float,
+              score: NDArray[np.float64] | None = None) -> CurveCalls:
     """Turn probabilities, flags and distances into calls with reasons.
 
-    Decisions are vectorised masks; each curve's outcome is then one small integer
-    code, and the tuples of strings are built once per distinct code.
+    ``score`` (default ``p``) is what the review band applies to. Decisions are
+    vectorised masks; each curve's outcome is then one small integer code, and the
+    tuples of strings are built once per distinct code.
     """
     low, high = band
+    s = p if score is None else score
     with np.errstate(invalid="ignore"):
-        amp = p > high
-        neg = p < low
+        amp = s > high
+        neg = s < low
         ood = distance > ood_threshold
     missing = np.isnan(p)
     drift = flags[:, FLAG_CODES.index("QC-DRIFT")]

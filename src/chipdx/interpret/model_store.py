@@ -33,11 +33,12 @@ from chipdx.interpret.features import FEATURE_NAMES
 
 __all__ = ["DEFAULT_MODEL", "LOCKED_MODELS", "LoadedModel", "load_model", "model_bytes"]
 
-DEFAULT_MODEL = "curve-gbm-1.1.0"
+DEFAULT_MODEL = "curve-gbm-1.2.0"
 """Identifier of the model ``chipdx classify`` uses."""
 
 # model id -> SHA-256 of its .json (updated by tools/train_classifier.py)
 LOCKED_MODELS: dict[str, str] = {
+    "curve-gbm-1.2.0": "c8e71996104ab80f926920424ca07438e9300f36c6e13b768f0158a98c276813",
     "curve-gbm-1.1.0": "fad295c67fa34c58a16e172ba70be3d528586a989506b530fabd859137bdfea4",
     "curve-gbm-1.0.0": "b3727c4a2f80e7ed161ba3d5e8c515c50668fbc91c2ac3d511d5de2efea08592",
 }
