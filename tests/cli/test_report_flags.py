@@ -24,15 +24,23 @@ def _with_spike(seed: int = 3) -> tuple[object, str]:
     return dataclasses.replace(dataset, runs=(spiked, *dataset.runs[1:])), run.reactions[0].well.label
 
 
-def test_spiked_curve_shows_the_classifier_flag_with_its_meaning() -> None:
+def test_reaction_table_joins_engine_and_classifier_flags() -> None:
     dataset, well = _with_spike()
     analysis = analyze_dataset(dataset)  # type: ignore[arg-type]
     report = build_report(analysis.dataset, qpcr=[q.for_report() for q in analysis.qpcr])
     table = next(t for t in report.tables if t.title.startswith("qPCR reactions"))
-    flags = table.columns.index("flags")
-    row = next(r for r in table.rows if r[0] == well)
-    codes = row[flags].split("; ")
-    assert {"QC-SPIKE", "QC-OOD"} <= set(codes)  # QC-OOD comes only from the classifier
-    assert len(codes) == len(set(codes))  # QC-SPIKE, found by both, is listed once
+    target = table.columns.index("target")
+    shown = {(row[0], row[target]): row[table.columns.index("flags")].split("; ") for row in table.rows}
+    reactions = analysis.qpcr[0].table
+    classifier_only = 0
+    for key, engine, curve in zip(zip(reactions["well"], reactions["target"], strict=True), reactions["flags"],
+                                  reactions["curve_flags"], strict=True):
+        engine_codes, curve_codes = [c for c in engine.split(";") if c], [c for c in curve.split(";") if c]
+        assert [c for c in shown[key] if c] == list(dict.fromkeys(engine_codes + curve_codes))
+        classifier_only += bool(set(curve_codes) - set(engine_codes))
+    assert classifier_only > 0  # the simulated plate has late rises, drifts or hooks only the classifier flags
+    assert shown[(well, str(reactions["target"][0]))].count("QC-SPIKE") == 1  # found by both, listed once
     notes = {n.code: n.meaning for n in report.flags}
-    assert "training distribution" in notes["QC-OOD"]
+    for code in ("QC-LATE-RISE", "QC-DRIFT", "QC-HOOK", "QC-OOD"):
+        if code in notes:
+            assert "see docs" not in notes[code], code
