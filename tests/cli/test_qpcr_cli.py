@@ -45,7 +45,10 @@ def test_analyze_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
 def test_melt_standard_curve_relative(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["qpcr", "melt", str(EXAMPLE)]) == 0
     melt = _rows(capsys.readouterr().out)
-    assert len(melt) == 60 and all(r["tm"] for r in melt if r["sample"] != "ntc")
+    assert len(melt) == 60 and all(r["tm"] for r in melt if r["sample"] != "NTC")
+    ntc = [r for r in melt if r["sample"] == "NTC"]  # flat NTCs have no product; one in three has a primer dimer
+    assert any(r["flags"] == "QC-MELT-NO-PEAK" and not r["tm"] for r in ntc)
+    assert any(r["tm"] and float(r["tm"]) < 80 for r in ntc)
     assert main(["qpcr", "standard-curve", str(EXAMPLE)]) == 0
     curves = _rows(capsys.readouterr().out)
     assert {r["target"] for r in curves} == {"GAPDH", "MYC"}

@@ -60,3 +60,15 @@ def test_tm_window_flags_only_rows_outside_their_window() -> None:
     assert flags[2] == ""  # target B has no window
     assert flags[3] == "QC-MELT-NO-PEAK"  # no Tm: nothing to compare
     assert analyze_melt(t, f)["flags"].tolist()[:3] == ["", "", ""]
+
+
+def test_noise_without_a_product_has_no_peak_but_a_weak_product_does() -> None:
+    rng = np.random.default_rng(7)
+    t = np.tile(np.linspace(65.0, 95.0, 151), (3, 1))
+    background = 0.2 * (95 - t) / 30
+    product = 1 / (1 + np.exp((t - 84.0) / 0.5))
+    noise = rng.normal(0.0, 0.002, t.shape)
+    f = background + noise + np.array([[0.0], [0.05], [1.0]]) * product  # none, weak, strong product
+    result = analyze_melt(t, f)
+    assert result["flags"].iloc[0] == "QC-MELT-NO-PEAK" and np.isnan(result["tm"].iloc[0])
+    assert result["tm"].iloc[1:].to_numpy() == pytest.approx([84.0, 84.0], abs=0.3)

@@ -6,7 +6,8 @@
 3. Background removal: the line through the derivative's minima at the low and high
    ends is subtracted (a linear form of the Palais & Wittwer 2009 background).
 4. Peaks are local maxima above ``min_peak_fraction`` of the row's highest peak; Tm by
-   a parabola through the three points around each peak.
+   a parabola through the three points around each peak. A curve has no product when its
+   highest peak is below ``min_peak_snr`` (10) times the point-to-point noise of -dF/dT.
 5. Flags: ``QC-MELT-NO-PEAK``, ``QC-MELT-MULTIPLE-PRODUCTS`` (a second peak >= 25 % of the
    main one and >= 2 °C away) and ``QC-MELT-PRIMER-DIMER`` (a peak >= 5 °C below the
    main one and below 80 °C); ``QC-MELT-TM-OUT-OF-RANGE`` when a reaction's Tm lies outside
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -44,6 +46,9 @@ class MeltParameters:
     smooth_derivative: bool = True
     min_temperature_c: float = 60.0
     max_temperature_c: float = 98.0
+    min_peak_snr: float = 10.0
+    """The main peak must reach this many times the point-to-point noise of -dF/dT (robust SD of its
+    steps / sqrt 2); below it a curve is noise without a product (``QC-MELT-NO-PEAK``)."""
 
 
 def _derivative(temperature: NDArray[np.float64], fluorescence: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -116,7 +121,8 @@ def analyze_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
     top = np.max(np.where(local, d, -np.inf), axis=1)
     spread = np.nanstd(np.where(inside, derivative, np.nan), axis=1)
     peaks = local & (d >= parameters.min_peak_fraction * top[:, None]) & (d > 0)
-    has_peak = np.isfinite(top) & (top > 3 * spread * 0.5) & (n_valid >= 5) & peaks.any(axis=1)
+    has_peak = (np.isfinite(top) & (top > 3 * spread * 0.5) & (top > parameters.min_peak_snr * _step_noise(d))
+                & (n_valid >= 5) & peaks.any(axis=1))
     order = np.argsort(np.where(peaks, -d, np.inf), axis=1)
     main, second = order[:, 0], order[:, 1]
     tm = _interpolated(temps, derivative, main)
@@ -133,6 +139,21 @@ def analyze_melt(temperature_c: NDArray[np.float64], fluorescence: NDArray[np.fl
     return pd.DataFrame({"tm": np.where(has_peak, tm, np.nan), "peak_height": np.where(has_peak, top, np.nan),
                          "n_peaks": np.where(has_peak, peaks.sum(axis=1), 0),
                          "tm_second": np.where(has_peak, tm2, np.nan), "flags": flags})
+
+
+def _step_noise(derivative: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per row, the noise SD of -dF/dT from its point-to-point steps (MAD-based; ``-inf`` cells ignored).
+
+    A melt peak spans several readings, so its steps are small beside its height; a curve
+    without a product is all steps (the no-RT controls of test_mca_5 reach 7-24 noise units,
+    products 78 and more on test_mca_1).
+    """
+    steps = np.diff(np.where(np.isfinite(derivative), derivative, np.nan), axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without two readings: NaN noise, no peak
+        centre = np.nanmedian(steps, axis=1, keepdims=True)
+        noise = 1.4826 * np.nanmedian(np.abs(steps - centre), axis=1) / math.sqrt(2)
+    return np.where(np.isfinite(noise), noise, np.inf)
 
 
 def _outside(tm: NDArray[np.float64], window: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
