@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test browser bench verify-rdml verify-quantstudio verify-sim train-classifier example clean
+.PHONY: demo test browser bench verify-rdml verify-quantstudio verify-sim train-classifier sim-only-ablation example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ train-classifier: $(TEST_STAMP)
 	$(BIN)/python tools/train_classifier.py --extra $(SIMCURVES)/curves_long.csv.gz $(SIMCURVES)/labels.csv \
 	  --model-id $(CANDIDATE) --out build/models --no-lock \
 	  --dataset-power 0 --band-on raw --alpha 0.0055 --ood-quantile 0.999
+# Issue 6 ablation: a classifier trained on simulator curves only (build/sim-only, not locked);
+# benchmarks/bench_ai.py reports its holdout figures when it exists.
+sim-only-ablation: $(TEST_STAMP)
+	test -f $(SIMCURVES)/labels.csv || $(BIN)/python tools/make_sim_training_curves.py --out $(SIMCURVES)
+	$(BIN)/python tools/train_classifier.py --only-extra --extra $(SIMCURVES)/curves_long.csv.gz \
+	  $(SIMCURVES)/labels.csv --model-id sim-only --out build/sim-only --no-lock
 # Simulated RDML checked with the 1.3 XSD and rdmlpython 1.7.2 LinRegPCR (same environment as verify-rdml).
 verify-sim: $(STAMP)
 	test -x .venv-rdmlpython/bin/python || $(PYTHON) -m venv .venv-rdmlpython

@@ -73,7 +73,7 @@ def sim_only_row(features: np.ndarray, y: np.ndarray, clear: np.ndarray) -> str:
     build/simcurves/labels.csv --model-id sim-only --out build/sim-only --no-lock``.
     """
     if not (SIM_ONLY / "sim-only.json").exists():
-        return "not run (train it into build/sim-only, see bench_ai.sim_only_row)"
+        return "not run (`make sim-only-ablation` trains it into build/sim-only)"
     calls = load_model("sim-only", folder=SIM_ONLY, locked=False).classifier.classify_features(features)
     pred = calls.p_amplified >= 0.5
     rel = clear & ~calls.needs_review
