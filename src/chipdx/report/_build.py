@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx._version import __version__
-from chipdx.analysis.dpcr import DPCR_FLAG_DESCRIPTIONS
+from chipdx.analysis.dpcr import DPCR_FLAG_DESCRIPTIONS, subtract_spill
 from chipdx.analysis.qpcr import FLAG_DESCRIPTIONS
 from chipdx.analysis.qpcr.melt import MELT_FLAGS
 from chipdx.interpret.artefacts import ARTEFACT_DESCRIPTIONS
@@ -210,17 +210,6 @@ def _melt_panels(qpcr: Sequence[QpcrResults], assay: AssayInfo | None) -> tuple[
     return tuple(panels)
 
 
-def _as_classified(amplitudes: NDArray[np.float32], channels: Sequence[str],
-                   corrections: Sequence[tuple[str, str, float, float]]) -> NDArray[np.float32]:
-    """The amplitudes the engine thresholded: its spill correction (``attrs["compensation"]``) applied."""
-    shown = amplitudes.copy()
-    for source, into, slope, origin in corrections:
-        if source in channels and into in channels:
-            a, b = channels.index(source), channels.index(into)
-            shown[:, b] -= np.float32(slope) * (amplitudes[:, a] - np.float32(origin))
-    return shown
-
-
 def _droplet_panels(dataset: Dataset, dpcr: pd.DataFrame | None) -> tuple[DropletPanel, ...]:
     if dpcr is None:
         return ()
@@ -233,7 +222,8 @@ def _droplet_panels(dataset: Dataset, dpcr: pd.DataFrame | None) -> tuple[Drople
             by_target: dict[str, dict[str, Any]] = {str(r["target"]): r for r in _records(rows)}
             rows_of = [by_target.get(t) for t in well.targets]
             channels_of = [str(r["channel"]) if r is not None else "" for r in rows_of]
-            amplitudes = _as_classified(well.amplitudes[well.valid], channels_of,
+            # the amplitudes the engine thresholded: its spill correction applied
+            amplitudes = subtract_spill(well.amplitudes[well.valid], channels_of,
                                         dpcr.attrs.get("compensation", {}).get(run.id, ()))
             thresholds = [float(r["threshold"]) if r is not None and np.isfinite(r["threshold"]) else None
                           for r in rows_of]

@@ -14,13 +14,14 @@ from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
 from chipdx.analysis.dpcr._qc import DPCR_FLAG_DESCRIPTIONS, DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quadrants import quadrant_counts
 from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
-from chipdx.analysis.dpcr._spill import Spill, estimate_spill, remove_spill
+from chipdx.analysis.dpcr._spill import Correction, Spill, estimate_spill, remove_spill, subtract_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 
 __all__ = [
     "DPCR_FLAG_DESCRIPTIONS",
     "RESULT_COLUMNS",
     "CiMethod",
+    "Correction",
     "DpcrFlag",
     "DpcrSettings",
     "LayoutRow",
@@ -42,4 +43,5 @@ __all__ = [
     "proportion_interval",
     "quadrant_counts",
     "remove_spill",
+    "subtract_spill",
 ]

@@ -24,7 +24,7 @@ from chipdx.analysis.dpcr._multiplex import classify_multiplex
 from chipdx.analysis.dpcr._plate import PlateMatrix, default_layout, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quantify import poisson_estimate
-from chipdx.analysis.dpcr._spill import crosstalk_cut, estimate_spill, remove_spill
+from chipdx.analysis.dpcr._spill import Correction, crosstalk_cut, estimate_spill, remove_spill, subtract_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 from chipdx.model import Dataset, Run, SampleType
 
@@ -106,10 +106,6 @@ def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings)
             thresholds[wells, channel] = fit.threshold
     _count_simplex(matrix, groups, fits, thresholds, settings)
     return thresholds
-
-
-Correction = tuple[str, str, float, float]
-"""``(source, into, slope, origin)``: ``into`` was classified as ``into - slope x (source - origin)``."""
 
 
 def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry],
@@ -208,14 +204,16 @@ def compensate(matrix: PlateMatrix, crosstalk: Sequence[tuple[str, str, float]])
     Each ``(source, into, fraction)`` removes ``fraction x amplitude(source)`` from
     ``into``, using the uncompensated amplitudes. Unknown channel names are ignored.
     """
-    pairs = [(matrix.channels.index(a), matrix.channels.index(b), f) for a, b, f in crosstalk
-             if a in matrix.channels and b in matrix.channels and a != b]
-    if not pairs:
+    corrections = _calibration(matrix, crosstalk)
+    if not corrections:
         return matrix
-    values = matrix.values.copy()
-    for source, into, fraction in pairs:
-        values[:, into] -= np.float32(fraction) * matrix.values[:, source]
-    return dataclasses.replace(matrix, values=values)
+    return dataclasses.replace(matrix, values=subtract_spill(matrix.values, matrix.channels, corrections))
+
+
+def _calibration(matrix: PlateMatrix, crosstalk: Sequence[tuple[str, str, float]]) -> tuple[Correction, ...]:
+    """The instrument's crosstalk calibration as :data:`Correction` records (origin 0), for this plate's channels."""
+    return tuple((a, b, float(f), 0.0) for a, b, f in crosstalk
+                 if a in matrix.channels and b in matrix.channels and a != b)
 
 
 def _entries(dataset: Dataset, run: Run, matrix: PlateMatrix, layout: Sequence[LayoutRow] | None,
@@ -272,9 +270,9 @@ def _dye(dataset: Dataset, target: str) -> str:
 
 def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
                  settings: DpcrSettings) -> tuple[list[_Entry], tuple[Correction, ...]]:
-    matrix = compensate(plate_matrix(dataset, run), settings.crosstalk)
-    corrections: tuple[Correction, ...] = tuple(
-        (a, b, float(f), 0.0) for a, b, f in settings.crosstalk if a in matrix.channels and b in matrix.channels)
+    raw = plate_matrix(dataset, run)
+    corrections = _calibration(raw, settings.crosstalk)
+    matrix = compensate(raw, settings.crosstalk)
     entries = _entries(dataset, run, matrix, layout, settings)
     usable = [e for e in entries if DpcrFlag.CHANNEL_MISSING not in e.flags]
     per_well: dict[int, list[_Entry]] = {}

@@ -29,6 +29,7 @@ conditional fits, which handle it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,7 +37,10 @@ from numpy.typing import NDArray
 from chipdx.analysis.dpcr._plate import PlateMatrix
 from chipdx.analysis.dpcr._threshold import fit_threshold
 
-__all__ = ["Spill", "crosstalk_cut", "estimate_spill", "remove_spill"]
+__all__ = ["Correction", "Spill", "crosstalk_cut", "estimate_spill", "remove_spill", "subtract_spill"]
+
+Correction = tuple[str, str, float, float]
+"""``(source, into, slope, origin)``: ``into`` is read as ``into - slope x (source - origin)``."""
 
 _SAMPLE = 100_000  # partitions used to estimate (a stride through the plate)
 _MIN_CLUSTER = 50
@@ -152,15 +156,27 @@ def estimate_spill(matrix: PlateMatrix) -> tuple[Spill, ...]:
     return tuple(found)
 
 
+def subtract_spill(values: NDArray[np.float32], channels: Sequence[str],
+                   corrections: Sequence[Correction]) -> NDArray[np.float32]:
+    """``values`` (partitions x ``channels``) with each :data:`Correction` applied (a copy).
+
+    Every correction uses the uncorrected amplitudes of its source; corrections naming a
+    channel that is not there, or a channel into itself, are ignored.
+    """
+    corrected = values.copy()
+    for source, into, slope, origin in corrections:
+        if source in channels and into in channels and source != into:
+            a, b = channels.index(source), channels.index(into)
+            corrected[:, b] -= np.float32(slope) * (values[:, a] - np.float32(origin))
+    return corrected
+
+
 def remove_spill(matrix: PlateMatrix, spill: tuple[Spill, ...]) -> PlateMatrix:
     """Subtract ``slope x (source - origin)`` from each ``into`` channel (a copy; uses the input amplitudes)."""
     if not spill:
         return matrix
-    values = matrix.values.copy()
-    for item in spill:
-        a, b = matrix.channels.index(item.source), matrix.channels.index(item.into)
-        values[:, b] -= np.float32(item.slope) * (matrix.values[:, a] - np.float32(item.origin))
-    return dataclasses.replace(matrix, values=values)
+    corrections = [(s.source, s.into, s.slope, s.origin) for s in spill]
+    return dataclasses.replace(matrix, values=subtract_spill(matrix.values, matrix.channels, corrections))
 
 
 def crosstalk_cut(matrix: PlateMatrix, spill: Spill, thresholds: NDArray[np.float64]) -> bool:
