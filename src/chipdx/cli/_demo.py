@@ -88,13 +88,14 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
     from chipdx.analysis.dpcr import RESULT_COLUMNS
     from chipdx.analysis.qpcr import COLUMNS
     from chipdx.cli._interpret import INTERPRET_COLUMNS
-    from chipdx.cli._simulate import LOG_NAME, _write_csv, _write_log
+    from chipdx.cli._simulate import LOG_NAME, _write_log
+    from chipdx.io.records import write_records
 
     paths = {"run": folder / "cartridge.rdml", "truth": folder / "truth.csv", "log": folder / LOG_NAME,
              "results": folder / "qpcr_results.csv", "dpcr": folder / "dpcr_results.csv",
              "calls": folder / "calls.csv"}
     io.write(cartridge.dataset, paths["run"])
-    _write_csv(paths["truth"], cartridge.truth)
+    write_records(paths["truth"], cartridge.truth)
     _write_log(paths["log"], cartridge.execution.events)
     _table_csv(paths["results"], analysis.reactions, list(COLUMNS))
     _table_csv(paths["dpcr"], analysis.dpcr, list(RESULT_COLUMNS))

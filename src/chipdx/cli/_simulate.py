@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, fail, out
+from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.io.records import write_records
 from chipdx.model import Dataset, PartitionCall
 
 if TYPE_CHECKING:  # the simulator loads only when a simulate command runs (keeps other commands fast)
@@ -31,19 +32,6 @@ __all__ = ["add_commands"]
 LOG_NAME = "run_log.jsonl"
 #: Largest plate written as a QuantStudio text export beside the RDML (the 384-well block).
 QUANTSTUDIO_MAX_WELLS = 384
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    return "" if value is None else str(value)
-
-
-def _write_csv(path: Path, rows: Sequence[Any], *, rename: dict[str, str] | None = None) -> None:
-    """Write dataclass rows as CSV (header from the fields; floats in shortest round-trip form)."""
-    names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
-    header = [(rename or {}).get(n, n) for n in names]
-    emit(csv_text(header, ([_cell(getattr(row, n)) for n in names] for row in rows)), path)
 
 
 def _write_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
@@ -85,7 +73,7 @@ def _qpcr(args: argparse.Namespace) -> int:
     target: Path = args.out
     io.write(dataset, target)
     text = export_quantstudio(dataset, target.with_name(f"{target.stem}_quantstudio.txt"))
-    _write_csv(target.parent / "truth.csv", truth)
+    write_records(target.parent / "truth.csv", truth)
     _write_log(target.parent / LOG_NAME, _settings_log("simulate qpcr", args, dataset))
     out(f"wrote     {target} ({len(truth)} reactions, {args.cycles} cycles, simulated)")
     if text is not None:
@@ -142,7 +130,7 @@ def _dpcr(args: argparse.Namespace) -> int:
     rdml = folder / "dpcr_plate.rdml"
     io.write(dataset, rdml)
     extra = export_qx_plate(dataset, folder) if profile is DROPLET else []
-    _write_csv(folder / "truth.csv", truth, rename={"lambda_": "lambda"})
+    write_records(folder / "truth.csv", truth, rename={"lambda_": "lambda"})
     _write_log(folder / LOG_NAME, _settings_log("simulate dpcr", args, dataset))
     wells = len(dataset.runs[0].partitions)
     out(f"wrote     {rdml} ({wells} wells, {profile.name} profile, {profile.volume_nl} nL partitions, simulated)")
@@ -189,7 +177,7 @@ def _cartridge(args: argparse.Namespace) -> int:
     rdml = folder / "cartridge.rdml"
     io.write(result.dataset, rdml)
     text = export_quantstudio(result.dataset, folder / "cartridge_quantstudio.txt")
-    _write_csv(folder / "truth.csv", result.truth)
+    write_records(folder / "truth.csv", result.truth)
     out(f"wrote     {rdml} ({len(result.truth)} reactions, simulated)")
     if text is not None:
         out(f"wrote     {text} (QuantStudio text export)")

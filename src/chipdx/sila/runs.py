@@ -11,12 +11,9 @@ in the log's ``run_start`` event and in the summary).
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import io as text_io
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ import numpy as np
 import yaml
 
 from chipdx.io import atomic_output, write
+from chipdx.io.records import write_records
 from chipdx.sim.cartridge import random_specimens, simulate_cartridge
 from chipdx.sim.chip import ChipSpec, cartridge_chip, default_chip
 from chipdx.sim.execute import Execution, events_to_jsonl, execute
@@ -134,15 +132,6 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _truth_csv(rows: Sequence[Any]) -> bytes:
-    buffer = text_io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    names = [f.name for f in dataclasses.fields(rows[0])] if rows else []
-    writer.writerow(names)
-    writer.writerows([repr(v) if isinstance(v, float) else v for v in (getattr(r, n) for n in names)] for r in rows)
-    return buffer.getvalue().encode()
-
-
 def _summary(request: RunRequest, execution: Execution, **extra: Any) -> dict[str, Any]:
     counts = Counter(e["kind"] for e in execution.events if e["event"] == "fault")
     actions = Counter(e["action"] for e in execution.events if e["event"] == "recovery")
@@ -171,8 +160,8 @@ def run(request: RunRequest, folder: Path, *, on_event: Callable[[dict[str, Any]
         if result.dataset is not None:
             write(result.dataset, folder / "cartridge.rdml")
             write(result.dataset, folder / "cartridge_quantstudio.txt", format="quantstudio-txt")
-            outputs += [folder / "cartridge.rdml", folder / "cartridge_quantstudio.txt",
-                        _write(folder / "truth.csv", _truth_csv(result.truth))]
+            write_records(folder / "truth.csv", result.truth)
+            outputs += [folder / "cartridge.rdml", folder / "cartridge_quantstudio.txt", folder / "truth.csv"]
             extra = {"reactions": len(result.truth), "samples": sorted({t.sample for t in result.truth}),
                      "melt_curves": result.dataset.runs[0].melt is not None}
     else:
