@@ -34,7 +34,10 @@ _TASKS = {
     "PC_ALLELE_2": SampleType.POSITIVE_CONTROL,
     "PC_ALLELE_BOTH": SampleType.POSITIVE_CONTROL,
     "POSITIVE_CONTROL": SampleType.POSITIVE_CONTROL,
+    "POSITIVE CONTROL": SampleType.POSITIVE_CONTROL,  # Design & Analysis presence/absence workbooks
+    "IPC": SampleType.POSITIVE_CONTROL,  # internal positive control (presence/absence, genotyping)
     "NEGATIVE_CONTROL": SampleType.NTC,
+    "NEGATIVE CONTROL": SampleType.NTC,
     "BLOCKED_IPC": SampleType.NTC,
 }
 
@@ -42,8 +45,8 @@ _TASKS = {
 def sample_type_of_task(task: str) -> SampleType:
     """The sample type of a QuantStudio ``Task`` (unknown for tasks without an RDML match).
 
-    >>> sample_type_of_task("STANDARD"), sample_type_of_task("ntc")
-    (<SampleType.STANDARD: 'std'>, <SampleType.NTC: 'ntc'>)
+    >>> sample_type_of_task("STANDARD"), sample_type_of_task("ntc"), sample_type_of_task("IPC")
+    (<SampleType.STANDARD: 'std'>, <SampleType.NTC: 'ntc'>, <SampleType.POSITIVE_CONTROL: 'pos'>)
     """
     return _TASKS.get(task.strip().upper(), SampleType.UNKNOWN)
 
