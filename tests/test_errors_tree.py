@@ -98,3 +98,23 @@ def test_a_report_of_two_files_with_the_same_run_ids_is_one_line(tmp_path: Path)
     assert "b.rdml" in lines[0]
     assert "distinct experiment/run ids" in lines[0]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_an_unknown_file_gets_a_short_line_and_help_lists_the_formats(tmp_path: Path) -> None:
+    from chipdx import io
+
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    done = subprocess.run([sys.executable, "-m", "chipdx.cli", "info", str(garbage)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 1
+    line = done.stderr.strip()
+    assert "\n" not in line
+    assert len(line) - len(str(garbage)) <= 200, line
+    assert "chipdx --help" in line
+    shown = subprocess.run([sys.executable, "-m", "chipdx.cli", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    for file_format in io.formats():
+        if file_format.reader is not None:
+            assert file_format.name in shown
+            assert file_format.description in shown
