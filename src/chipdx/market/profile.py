@@ -15,6 +15,8 @@ import yaml
 
 from chipdx.errors import FormatError, UnsafeInputError, quote
 
+__all__ = ["Analyte", "Profile", "load_profile", "parse_profile"]
+
 MAX_BYTES = 1 << 20
 
 PURPOSES = (
