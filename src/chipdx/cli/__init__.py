@@ -30,12 +30,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chipdx",
         description="Sample-to-answer software for a digital lab-on-a-chip molecular diagnostic.",
+        epilog=_formats_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"chipdx {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.add_commands(commands)
     return parser
+
+
+def _formats_epilog() -> str:
+    """The formats chipdx reads (sniffed by content), for ``--help``: errors point here instead of listing them."""
+    from chipdx import io
+
+    lines = [f"  {f.name:<20} {f.description}" for f in io.formats() if f.reader is not None]
+    return "formats read (sniffed by content, then by file ending):\n" + "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

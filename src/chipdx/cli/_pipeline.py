@@ -17,6 +17,7 @@ from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
 from chipdx.analysis.qpcr import analyze_run, decode
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
+from chipdx.errors import ValidationError
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
@@ -163,8 +164,10 @@ def combine(*datasets: Dataset) -> Dataset:
     """Several datasets as one (runs side by side), for a report that spans them.
 
     Samples and targets shared by id must be the same records; a dye shared by id keeps
-    its first record (a dye is an optical channel; the chemistry is the assay's).
+    its first record (a dye is an optical channel; the chemistry is the assay's). Conflicts
+    raise :class:`~chipdx.errors.ValidationError` naming the sources, never a bare ``ValueError``.
     """
+    _refuse_shared_run_ids(datasets)
     samples: dict[str, object] = {}
     targets: dict[str, object] = {}
     dyes: dict[str, object] = {}
@@ -172,10 +175,29 @@ def combine(*datasets: Dataset) -> Dataset:
         for kind, records, store in (("sample", dataset.samples, samples), ("target", dataset.targets, targets)):
             for record in records:
                 if record.id in store and store[record.id] != record:
-                    raise ValueError(f"{kind} {record.id!r} differs between the datasets to combine")
+                    raise ValidationError(_sources(datasets), [
+                        f"{kind} {record.id!r} is declared differently in two of the files to combine"])
                 store.setdefault(record.id, record)
         for dye in dataset.dyes:
             dyes.setdefault(dye.id, dye)
     first = datasets[0].provenance
     return Dataset(tuple(run for d in datasets for run in d.runs), tuple(samples.values()),  # type: ignore[arg-type]
                    tuple(targets.values()), tuple(dyes.values()), first)  # type: ignore[arg-type]
+
+
+def _sources(datasets: tuple[Dataset, ...]) -> str:
+    return ", ".join(d.provenance.source if d.provenance else "(dataset)" for d in datasets)
+
+
+def _refuse_shared_run_ids(datasets: tuple[Dataset, ...]) -> None:
+    """One line naming the run id and the two files that share it."""
+    seen: dict[tuple[str, str], str] = {}
+    for dataset in datasets:
+        source = dataset.provenance.source if dataset.provenance else "(dataset)"
+        for run in dataset.runs:
+            key = (run.experiment_id, run.id)
+            if key in seen:
+                raise ValidationError(_sources(datasets), [
+                    f"run {run.experiment_id}/{run.id} is in both {seen[key]} and {source}: "
+                    "runs in one report need distinct experiment/run ids"])
+            seen[key] = source

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chipdx.errors import FormatError, quote
+from chipdx.errors import ChipdxError, FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType, Software, Well
 
@@ -108,7 +108,7 @@ class Table:
         return value
 
 
-class _TableError(Exception):
+class _TableError(ChipdxError):
     """A problem found in a table, turned into a FormatError with the file name."""
 
     def __init__(self, place: str, expected: str, found: str) -> None:
