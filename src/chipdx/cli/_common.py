@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from chipdx.io._atomic import atomic_output
+from chipdx.io import atomic_output
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "csv_text", "emit", "fail", "out", "progress"]
 

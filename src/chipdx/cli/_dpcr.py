@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, emit, out
 from chipdx.errors import FormatError
-from chipdx.io._text import read_text
+from chipdx.io import read_text
 from chipdx.model import SampleType
 
 if TYPE_CHECKING:  # the analysis (pandas, scipy) is imported when the command runs, not at start-up

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import FormatError
-from chipdx.io._safety import read_file_bounded
+from chipdx.io import read_file_bounded
 
 if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
     from chipdx.interpret.assays import Assay
