@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"base", "model", "analysis"},
     "interpret": {"base", "model", "analysis", "interpret"},
     "report": {"base", "model", "analysis", "interpret", "report"},
-    "market": {"base", "model", "market"},
+    "market": {"base", "market"},
     "data": {"data"},
     # device control: composes the simulator and the writers; only adapters (cli) import it
     "sila": {"base", "model", "io", "sim", "sila"},
