@@ -17,7 +17,7 @@ from types import ModuleType
 
 from chipdx._version import __version__
 from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _qpcr, _report, _sila, _simulate
-from chipdx.cli._common import EXIT_INVALID
+from chipdx.cli._common import EXIT_INVALID, fail, missing_output_folder
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    folder_error = missing_output_folder(args)
+    if folder_error is not None:
+        return fail(f"error: {folder_error}")
     try:
         return handler(args)
     except ChipdxError as exc:

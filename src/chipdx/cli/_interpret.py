@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import FormatError
-from chipdx.io._safety import read_file_bounded
+from chipdx.io import read_file_bounded
 
 if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
     from chipdx.interpret.assays import Assay
@@ -118,16 +118,16 @@ def load_assay_spec(spec: str) -> Assay:
     return load_assay(spec)  # raises with the list of shipped assays
 
 
-def _observations(path: Path) -> list[Observation]:
+def _observations(path: Path, assay: Assay) -> list[Observation]:
     from chipdx.interpret.rules import Observation
 
     if _is_table(path, ("sample", "sample_type", "target")):
         return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                             n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
                             well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
-    from chipdx.cli._pipeline import analyze_dataset, qpcr_observations  # heavy: only for run files
+    from chipdx.cli._pipeline import analyze_dataset, assay_observations  # heavy: only for run files
 
-    return qpcr_observations(analyze_dataset(io.read(path)))
+    return assay_observations(analyze_dataset(io.read(path)), assay)
 
 
 def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
@@ -145,7 +145,7 @@ def _interpret(args: argparse.Namespace) -> int:
     from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
     from chipdx.interpret.rules import interpret_observations
 
-    observations = _observations(args.input)
+    observations = _observations(args.input, assay)
     uses_model = any(o.curve_call is not None for o in observations)
     model = load_model(DEFAULT_MODEL) if uses_model else None
     results = interpret_observations(observations, assay, require_controls=not args.no_control_check,

@@ -26,8 +26,16 @@ from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
 from chipdx.report import AssayInfo, QpcrResults
 
-__all__ = ["Analysis", "QpcrRun", "analyze_dataset", "assay_info", "combine", "interpret_dataset",
-           "qpcr_observations"]
+__all__ = [
+    "Analysis",
+    "QpcrRun",
+    "analyze_dataset",
+    "assay_info",
+    "assay_observations",
+    "combine",
+    "interpret_dataset",
+    "qpcr_observations",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -137,14 +145,19 @@ def qpcr_observations(analysis: Analysis) -> list[Observation]:
     return observations
 
 
+def assay_observations(analysis: Analysis, assay: Assay) -> list[Observation]:
+    """The observations of the assay's targets only (``chipdx interpret``, ``report`` and ``demo`` share this)."""
+    targets = {t.name for t in assay.targets}
+    return [o for o in qpcr_observations(analysis) if o.target in targets]
+
+
 def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: bool = True) -> Analysis:
     """Apply ``assay`` to an analysed dataset; returns the analysis with its sample results.
 
     Only reactions of the assay's targets are interpreted: other runs in the dataset (a dPCR
     plate, a melt plate) are reported but not called with this assay's table.
     """
-    targets = {t.name for t in assay.targets}
-    observations = [o for o in qpcr_observations(analysis) if o.target in targets]
+    observations = assay_observations(analysis, assay)
     results = interpret_observations(observations, assay, require_controls=require_controls,
                                      model_id=analysis.model.model_id, model_sha256=analysis.model.sha256)
     return Analysis(analysis.dataset, analysis.qpcr, analysis.dpcr, analysis.model, assay, results)

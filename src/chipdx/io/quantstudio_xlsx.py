@@ -31,7 +31,8 @@ __all__ = ["FORMAT", "read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
 _TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data")
 # other sheet names vendor software writes for the same table
 _SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data"}
-_WELL = re.compile(r"^\s*(\d+(\.0+)?|[A-Za-z]{1,2}\d{1,2})\s*$")
+# what a data row holds in each well column: ``Well`` a number, ``Well Position`` a label
+_WELL_CELL = {"well": re.compile(r"^\s*\d+(\.0+)?\s*$"), "well position": re.compile(r"^\s*[A-Za-z]{1,2}\d{1,3}\s*$")}
 
 
 def sniff_quantstudio_xlsx(path: Path, head: bytes) -> bool:
@@ -62,7 +63,7 @@ def _split_sheet(name: str, rows: list[list[str]]) -> tuple[dict[str, str], Tabl
     if start >= len(rows):
         return meta, None
     header = tuple(c.strip() for c in rows[start])
-    well_columns = [i for i, name in enumerate(header) if name.lower() in {"well", "well position"}]
+    well_columns = [(i, _WELL_CELL[name.lower()]) for i, name in enumerate(header) if name.lower() in _WELL_CELL]
     data: list[tuple[str, ...]] = []
     numbers: list[int] = []
     for index in range(start + 1, len(rows)):
@@ -73,15 +74,15 @@ def _split_sheet(name: str, rows: list[list[str]]) -> tuple[dict[str, str], Tabl
     return meta, Table(name, header, tuple(data), _place(name, numbers, start + 1, header))
 
 
-def _is_footer(row: list[str], well_columns: list[int]) -> bool:
-    """A key-value row (at most two cells) with no well where the table has its well columns.
+def _is_footer(row: list[str], well_columns: list[tuple[int, re.Pattern[str]]]) -> bool:
+    """A key-value row (at most two cells) whose well columns do not hold a well number / label.
 
     A data row with a broken well keeps its many cells, so it still reaches the reader and is
     refused there with its place; only a settings footer ends the table.
     """
     if not well_columns or sum(1 for c in row if c.strip()) > 2:
         return False
-    return not any(column < len(row) and _WELL.match(row[column]) for column in well_columns)
+    return not all(column < len(row) and pattern.match(row[column]) for column, pattern in well_columns)
 
 
 def read_quantstudio_xlsx(path: Path) -> Dataset:
