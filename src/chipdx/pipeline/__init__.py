@@ -25,6 +25,7 @@ from chipdx.pipeline._classify import ClassifiedCurves, classify_file
 from chipdx.pipeline._inputs import combine, load_assay, read_inputs
 from chipdx.pipeline._interpret import interpret_file, is_table
 from chipdx.pipeline._manual import ManualSettings, analyze_with_settings, apply_manual, exclude_wells
+from chipdx.pipeline._records import ResultSet, result_records
 from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, write_report
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ClassifiedCurves",
     "ManualSettings",
     "QpcrRun",
+    "ResultSet",
     "analyze_dataset",
     "analyze_with_settings",
     "apply_manual",
@@ -48,5 +50,6 @@ __all__ = [
     "qpcr_observations",
     "read_inputs",
     "report_data",
+    "result_records",
     "write_report",
 ]
