@@ -5,11 +5,11 @@ Storage is :mod:`chipdx.store`; LIS messages are :mod:`chipdx.lis`. Importing th
 ``web`` extra (FastAPI, uvicorn); the rest of chipdx does not.
 """
 
-from chipdx.service._access import PERMISSIONS, ROLES, permission_of
+from chipdx.service._access import PERMISSIONS, permission_of
 from chipdx.service._app import create_app
 from chipdx.service._serve import serve
 from chipdx.service._settings import DEFAULT_UPLOAD_LIMIT, ServiceSettings
 from chipdx.service._worker import Worker
 
-__all__ = ["DEFAULT_UPLOAD_LIMIT", "PERMISSIONS", "ROLES", "ServiceSettings", "Worker", "create_app",
+__all__ = ["DEFAULT_UPLOAD_LIMIT", "PERMISSIONS", "ServiceSettings", "Worker", "create_app",
            "permission_of", "serve"]

@@ -1,9 +1,10 @@
 """Who is asking, and may they: sessions and bearer tokens, the role matrix, CSRF on every change.
 
-Roles (issue 14; after CFX Maestro Security Edition user levels and SENAITE LIMS four-eyes
-verification): a *technician* uploads and views; a *reviewer* also uploads, reviews, overrides and
-changes analysis settings; a *releaser* views and releases with an e-signature (never a run they
-uploaded or reviewed: four eyes); an *admin* manages users and views.
+Roles are levels (:data:`chipdx.store.ROLES`, after CFX Maestro Security Edition user levels): a
+*technician* views and uploads; a *reviewer* also reviews, overrides and changes analysis settings;
+a *releaser* also releases with an e-signature and corrects released results; an *admin* also
+manages users. Four eyes (SENAITE LIMS verification): nobody releases a run they uploaded, reviewed
+or re-set (the store checks the review side, :func:`chipdx.service._actions.release` the upload).
 
 A session cookie and an API bearer token are the same thing: an opaque token kept (as its SHA-256)
 by :mod:`chipdx.store`. A cookie-carried request that changes something must also carry the CSRF
@@ -22,16 +23,15 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-__all__ = ["PERMISSIONS", "ROLES", "SESSION_COOKIE", "Identity", "csrf_token", "permission_of", "require"]
+from chipdx.store import ROLES, permits
 
-ROLES = ("technician", "reviewer", "releaser", "admin")
+__all__ = ["PERMISSIONS", "SESSION_COOKIE", "Identity", "csrf_token", "permission_of", "require"]
+
+_LEVEL = {"view": "technician", "upload": "technician", "review": "reviewer", "release": "releaser",
+          "admin": "admin"}
+#: permission -> the roles that have it
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "view": frozenset(ROLES),
-    "upload": frozenset({"technician", "reviewer"}),
-    "review": frozenset({"reviewer"}),
-    "release": frozenset({"releaser"}),
-    "admin": frozenset({"admin"}),
-}
+    permission: frozenset(role for role in ROLES if permits(role, level)) for permission, level in _LEVEL.items()}
 SESSION_COOKIE = "chipdx_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"

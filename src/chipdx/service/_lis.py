@@ -15,9 +15,9 @@ def _context(store: Any, run_id: int) -> tuple[Any, Any]:
 
     released = store.released(run_id)
     run, signature = released.run, released.release
-    context = LisContext(run_id=str(run.id), file_sha256=run.sha256, instrument=run.instrument,
-                         simulated=run.simulated, released_by=signature.user, released_at=signature.at,
-                         release_version=signature.version, assay=run.assay)
+    context = LisContext(run_id=run.id, assay=run.assay, file_name=run.file_name, file_sha256=run.sha256,
+                         instrument=run.instrument, simulated=run.simulated, released_by=signature.user,
+                         released_at=signature.at, release_version=signature.version)
     return released, context
 
 

@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from chipdx.errors import AccessRefusedError, NotFoundError
 from chipdx.service import _actions, _lis
 from chipdx.service._access import SESSION_COOKIE, Identity, csrf_token, require
-from chipdx.service._present import RESULT_COLOURS, plate_map, reactions_csv
+from chipdx.service._present import RESULT_COLOURS, plate_map, reactions_csv, worth_a_look
 from chipdx.service._worker import REPORT_NAME, job_outputs, manual_settings
+from chipdx.store import ROLES
 
 __all__ = ["login_page", "router"]
 
@@ -28,12 +29,13 @@ Admin = Annotated[Identity, Depends(require("admin"))]
 LOGIN_COOKIE = "chipdx_login"
 RESULTS = ("detected", "not_detected", "inconclusive", "invalid", "presumptive_positive")
 _SESSION_S = 8 * 3600
+REPORT_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
-def _page(request: Request, who: Identity, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(request: Request, who: Identity, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     templates = request.app.state.templates
     context.update(who=who, csrf=csrf_token(request.app.state.secret, who.token), colours=RESULT_COLOURS)
-    response: HTMLResponse = templates.TemplateResponse(request, template, context, status_code=status)
+    response: HTMLResponse = templates.TemplateResponse(request, template, context, status_code=code)
     return response
 
 
@@ -99,7 +101,7 @@ def runs(request: Request, who: Viewer, q: str = "", status: str = "") -> HTMLRe
     from chipdx.interpret.assays import shipped_assays
 
     found = request.app.state.store.runs(search=q[:200], status=status or None, limit=200)
-    return _page(request, who, "runs.html.j2", runs=found, q=q, status=status, assays=shipped_assays(),
+    return _page(request, who, "runs.html.j2", runs=found, q=q, status_filter=status, assays=shipped_assays(),
                  limit=request.app.state.settings.upload_limit)
 
 
@@ -127,7 +129,7 @@ def run_page(request: Request, who: Viewer, run_id: int) -> HTMLResponse:
     reactions, samples = store.reactions(run_id), store.samples(run_id)
     settings = store.run_settings(run_id)
     manual = manual_settings(settings)
-    flagged = [r for r in reactions if r.flags]
+    flagged = [r for r in reactions if worth_a_look(r)]
     reviewed = {r.user for r in store.reviews(run_id)}
     return _page(request, who, "run.html.j2", run=run, samples=samples, reactions=reactions, flagged=flagged,
                  plate=plate_map(reactions, samples, manual.excluded_wells), settings=settings,
@@ -143,7 +145,8 @@ def report(request: Request, who: Viewer, run_id: int) -> Response:
     path = _latest_report(request, run_id)
     if path is None:
         return PlainTextResponse(f"run {run_id} has no report yet", status_code=404)
-    return FileResponse(path, media_type="text/html", headers={"content-security-policy": "sandbox"})
+    # the report is self-contained (inline CSS and SVG): no script runs in it, only this site frames it
+    return FileResponse(path, media_type="text/html", headers={"content-security-policy": REPORT_POLICY})
 
 
 @router.get("/runs/{run_id}/reactions.csv")
@@ -208,7 +211,10 @@ def correct(request: Request, who: Releaser, run_id: int, sample: Annotated[int,
 
 @router.get("/review")
 def review_queue(request: Request, who: Viewer) -> HTMLResponse:
-    return _page(request, who, "review.html.j2", queue=request.app.state.store.review_queue(), results=RESULTS)
+    store = request.app.state.store
+    flagged = [(run, r) for run in store.runs(status="done", limit=200) for r in store.reactions(run.id)
+               if worth_a_look(r)]
+    return _page(request, who, "review.html.j2", queue=store.review_queue(), flagged=flagged, results=RESULTS)
 
 
 @router.get("/audit")
@@ -221,7 +227,7 @@ def audit(request: Request, who: Viewer, run: int | None = None) -> HTMLResponse
 @router.get("/admin/users")
 def users(request: Request, who: Admin) -> HTMLResponse:
     return _page(request, who, "users.html.j2", users=request.app.state.store.users(),
-                 roles=("technician", "reviewer", "releaser", "admin"))
+                 roles=ROLES)
 
 
 @router.post("/admin/users")

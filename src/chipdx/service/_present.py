@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["RESULT_COLOURS", "PlateCell", "plate_map", "reactions_csv", "run_json", "sample_json"]
+__all__ = ["RESULT_COLOURS", "PlateCell", "plate_map", "reactions_csv", "run_json", "sample_json", "worth_a_look"]
 
 RESULT_COLOURS = {  # colour-blind-safe (Okabe & Ito 2008) fills per sample result
     "detected": "#d55e00", "presumptive_positive": "#e69f00", "not_detected": "#009e73",
@@ -19,6 +19,8 @@ RESULT_COLOURS = {  # colour-blind-safe (Okabe & Ito 2008) fills per sample resu
 }
 CSV_COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
                "amplified", "flags")
+#: flags that only say what the call says (a negative curve): not a reason to look again
+INFORMATIONAL_FLAGS = frozenset({"QC-NO-AMPLIFICATION"})
 _LABEL = re.compile(r"^([A-Z]{1,2})(\d{1,3})$")
 
 
@@ -62,6 +64,16 @@ def _dimensions(labels: Iterable[str]) -> tuple[int, int]:
     return rows, cols
 
 
+def worth_a_look(reaction: Any) -> bool:
+    """A reaction a reviewer should see: the curve classifier says ``review``, or a QC flag beyond a plain negative.
+
+    >>> from types import SimpleNamespace as R
+    >>> worth_a_look(R(curve_call="amplified", flags=("QC-NO-AMPLIFICATION",))), worth_a_look(R(curve_call="review", flags=()))
+    (False, True)
+    """
+    return reaction.curve_call == "review" or any(f not in INFORMATIONAL_FLAGS for f in reaction.flags)
+
+
 def _cq(value: float | None) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:.2f}"
 
@@ -90,7 +102,7 @@ def plate_map(reactions: Sequence[Any], samples: Sequence[Any],
                 result = result_of.get(sample, "")
                 line.append(PlateCell(label, sample, result, RESULT_COLOURS.get(result, "#dddddd"),
                                       tuple(f"{x.target} {_cq(x.cq)}" for x in found),
-                                      any(x.flags for x in found), False))
+                                      any(worth_a_look(x) for x in found), False))
         grid.append(line)
     return grid
 
