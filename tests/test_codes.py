@@ -16,7 +16,7 @@ from chipdx.errors import UnsupportedError
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "chipdx"
 CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
-NOT_CODES = {"UTF-8"}
+NOT_CODES = {"UTF-8", "YYYY-MM-DD"}  # an encoding and a date format, not codes
 
 
 def code_literals() -> dict[str, list[str]]:
