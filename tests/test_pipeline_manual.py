@@ -48,7 +48,7 @@ def test_manual_threshold_recomputes_the_targets_cq(dataset: Dataset) -> None:
     q = manual.qpcr[0]
     expected = threshold_cq(q.corrected[np.asarray(q.table["target"] == target)], q.run.cycles, level)
     np.testing.assert_allclose(manual.reactions.loc[rows, "cq"].to_numpy(dtype=float), expected)
-    assert all("MANUAL-THRESHOLD" in f for f in manual.reactions.loc[rows, "flags"])
+    assert all("QC-MANUAL-THRESHOLD" in f for f in manual.reactions.loc[rows, "flags"])
     other = ~rows
     assert manual.reactions.loc[other, "cq"].equals(plain.reactions.loc[other, "cq"])
     assert not manual.reactions.loc[rows, "cq"].equals(plain.reactions.loc[rows, "cq"])
@@ -58,7 +58,7 @@ def test_manual_baseline_marks_and_changes_the_curves(dataset: Dataset) -> None:
     plain = pipeline.analyze_dataset(dataset)
     manual = pipeline.analyze_with_settings(dataset, pipeline.ManualSettings(baselines={"RNaseP": (3, 8)}))
     rows = np.asarray(manual.qpcr[0].table["target"] == "RNaseP")
-    assert all("MANUAL-BASELINE" in f for f in manual.qpcr[0].table.loc[rows, "flags"])
+    assert all("QC-MANUAL-BASELINE" in f for f in manual.qpcr[0].table.loc[rows, "flags"])
     assert not np.allclose(manual.qpcr[0].corrected[rows], plain.qpcr[0].corrected[rows])
 
 

@@ -133,7 +133,7 @@ def test_settings_exclude_a_well_and_reanalyse(lab: Lab, cartridge_rdml: Path) -
     assert threshold.status_code == 202
     lab.work()
     flags = [r.flags for r in lab.store.reactions(run_id) if r.target == "RNaseP"]
-    assert flags and all("MANUAL-THRESHOLD" in f for f in flags)
+    assert flags and all("QC-MANUAL-THRESHOLD" in f for f in flags)
 
 
 def test_login_logout_and_lockout(lab: Lab) -> None:

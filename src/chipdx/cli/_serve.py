@@ -12,6 +12,10 @@ __all__ = ["add_commands"]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from chipdx.extras import require
+
+    for module in ("fastapi", "uvicorn", "multipart", "sqlalchemy", "argon2"):
+        require(module, extra="service", feature="chipdx serve")
     from chipdx.service import ServiceSettings, create_app, serve
     from chipdx.service._serve import first_admin
 

@@ -5,8 +5,8 @@ threshold of a target (CFX Maestro "baseline cycles" and "single threshold", Qua
 threshold"); the run is then analysed again. Excluded wells are removed before the analysis, so
 they take part in nothing (amplicon efficiency, replicate outliers, interpretation). A manual
 threshold or baseline recomputes the Cq of that target's reactions with
-:func:`chipdx.analysis.qpcr.manual.threshold_cq` and marks them ``MANUAL-THRESHOLD`` /
-``MANUAL-BASELINE`` in ``flags``.
+:func:`chipdx.analysis.qpcr.manual.threshold_cq` and marks them ``QC-MANUAL-THRESHOLD`` /
+``QC-MANUAL-BASELINE`` in ``flags``.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def _manual_run(qpcr: QpcrRun, settings: ManualSettings) -> QpcrRun:
         cq = threshold_cq(corrected[rows], qpcr.run.cycles, level)
         table.loc[rows, "cq"] = cq
         table.loc[rows, "amplified"] = ~np.isnan(cq)
-        codes = [c for c, on in (("MANUAL-BASELINE", target in settings.baselines),
-                                 ("MANUAL-THRESHOLD", target in settings.thresholds)) if on]
+        codes = [c for c, on in (("QC-MANUAL-BASELINE", target in settings.baselines),
+                                 ("QC-MANUAL-THRESHOLD", target in settings.thresholds)) if on]
         table.loc[rows, "flags"] = [";".join([*(f for f in str(old).split(";") if f), *codes])
                                     for old in table.loc[rows, "flags"]]
     table["amplified"] = table["amplified"].astype(bool)
