@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -91,9 +91,9 @@ def _one_line(detail: object) -> str:
 
 
 def _error_response(request: Request, status: int, message: str,
-                    headers: dict[str, str] | None = None) -> Response:
+                    headers: Mapping[str, str] | None = None) -> Response:
     if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        return JSONResponse({"detail": message}, status_code=status, headers=dict(headers or {}))
     templates: Jinja2Templates = request.app.state.templates
     if status == 401:
         from chipdx.service._pages import login_page

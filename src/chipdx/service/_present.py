@@ -68,8 +68,10 @@ def worth_a_look(reaction: Any) -> bool:
     """A reaction a reviewer should see: the curve classifier says ``review``, or a QC flag beyond a plain negative.
 
     >>> from types import SimpleNamespace as R
-    >>> worth_a_look(R(curve_call="amplified", flags=("QC-NO-AMPLIFICATION",))), worth_a_look(R(curve_call="review", flags=()))
-    (False, True)
+    >>> worth_a_look(R(curve_call="not_amplified", flags=("QC-NO-AMPLIFICATION",)))
+    False
+    >>> worth_a_look(R(curve_call="review", flags=())), worth_a_look(R(curve_call="amplified", flags=("QC-LATE",)))
+    (True, True)
     """
     return reaction.curve_call == "review" or any(f not in INFORMATIONAL_FLAGS for f in reaction.flags)
 

@@ -28,8 +28,9 @@ def subtract_baseline(fluorescence: NDArray[np.float64], cycles: NDArray[np.floa
     if not window.any():
         raise ValueError(f"baseline cycles {first}-{last}: no reading in that range")
     with np.errstate(invalid="ignore"):
-        level = np.nanmean(fluorescence[:, window], axis=1)
-    return fluorescence - level[:, None]
+        level: NDArray[np.float64] = np.nanmean(fluorescence[:, window], axis=1)
+    corrected: NDArray[np.float64] = fluorescence - level[:, None]
+    return corrected
 
 
 def threshold_cq(corrected: NDArray[np.float64], cycles: NDArray[np.float64],
