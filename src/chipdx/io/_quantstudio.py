@@ -208,6 +208,8 @@ class _Reader:
                     melt_temperature_c=table.number(row, table.column("Tm1")),
                     quantification_fluorescence=table.number(
                         row, table.column(f"{prefix}Ct Threshold", "Threshold")),
+                    baseline_start=table.number(row, table.column(f"{prefix}Baseline Start")),
+                    baseline_end=table.number(row, table.column(f"{prefix}Baseline End")),
                     excluded="omitted in the source software" if omit else None,
                 ))
 
