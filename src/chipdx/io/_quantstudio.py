@@ -188,7 +188,19 @@ class _Reader:
             rows.append((index, prefix))
         return rows
 
+    def positions(self) -> None:
+        """The well numbers and the positions the file states for them, from every table holding both."""
+        for table in self.tables.values():
+            number, position = table.column("Well"), table.column("Well Position")
+            if number is None or position is None:
+                continue
+            for row in range(len(table.rows)):
+                label = table.cell(row, position)
+                if label:
+                    self.builder.state_position(table.cell(row, number), label, place=table.place(row, position))
+
     def setup(self) -> None:
+        self.positions()
         for name in ("Sample Setup", "Results"):
             table = self.tables.get(name)
             if table is not None:
