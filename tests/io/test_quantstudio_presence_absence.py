@@ -74,6 +74,8 @@ def test_primary_result_keeps_tasks_dyes_and_reported_cq(tmp_path: Path) -> None
     assert run.amplification is not None and run.amplification.n_cycles == N_CYCLES
     assert {r.reported.quantification_fluorescence for r in run.reactions} == {0.1, 0.05}
     assert run.software is not None and run.software.name == "Design & Analysis Software v2.7.0"
+    assert [r.reported.note for r in run.reactions] == [
+        f"call: {'Negative' if cq == 'Undetermined' else 'Positive'}" for *_, cq in WELLS]
 
 
 def test_primary_result_reads_like_results(tmp_path: Path) -> None:

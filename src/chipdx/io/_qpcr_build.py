@@ -217,6 +217,10 @@ class RunBuilder:
         """The target id of a row."""
         return self._reactions[row].target_id
 
+    def reported_of(self, row: int) -> ReportedResult:
+        """The values attached to a row so far."""
+        return self._reactions[row].reported
+
     def report(self, row: int, result: ReportedResult) -> None:
         """Attach the values the file reports for a reaction."""
         old = self._reactions[row]

@@ -11,6 +11,7 @@ Design and Analysis Software user guide (Thermo Fisher, MAN0018200), chapter
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -225,6 +226,20 @@ class _Reader:
                     excluded="omitted in the source software" if omit else None,
                 ))
 
+    def calls(self) -> None:
+        """Presence/absence calls (``Target Call`` sheet, ``Call`` column) kept as the reaction's reported note."""
+        table = self.tables.get("Target Call")
+        call_col, target_col = (None, None) if table is None else (table.column("Call"), table.column(*_TARGET))
+        if table is None or call_col is None or target_col is None:
+            return
+        for row in range(len(table.rows)):
+            well, call = self._well(table, row), table.cell(row, call_col)
+            index = None if well is None or not call else self.builder.find(well, table.cell(row, target_col))
+            if index is not None:
+                old = self.builder.reported_of(index)
+                note = f"{old.note}; call: {call}" if old.note else f"call: {call}"
+                self.builder.report(index, dataclasses.replace(old, note=note))
+
     def _row_for(self, table: Table, row: int, target: str, place_column: int) -> int:
         well = self._well(table, row)
         if well is None:
@@ -328,6 +343,7 @@ def dataset_from_tables(
     try:
         reader.setup()
         reader.results()
+        reader.calls()
         if not reader.amplification():
             reader.multicomponent()
         reader.melt()

@@ -13,7 +13,9 @@ PCR software write them with or without a blank row before).
 Melt data are read from ``Melt Curve Raw Data`` or ``Melt Curve Raw`` (both names
 occur in exports); the table is the same. Design & Analysis presence/absence workbooks
 hold their results in a ``Primary_result`` sheet instead of ``Results`` (same columns:
-``Task``, ``Reporter``, ``Cq``, ``Threshold``, ``Baseline Start/End``), read the same way.
+``Task``, ``Reporter``, ``Cq``, ``Threshold``, ``Baseline Start/End``), read the same way;
+their ``Target Call`` sheet's ``Call`` (Positive, Negative, ...) is kept as the reaction's
+reported note (``call: Positive``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from chipdx.model import Dataset
 
 __all__ = ["FORMAT", "read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
 
-_TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data")
+_TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data",
+           "Target Call")
 # other sheet names vendor software writes for the same table
 _SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data", "Primary_result": "Results"}
 _MARKS = ("Results", "Amplification Data", *(alias for alias, name in _SHEET_ALIASES.items() if name == "Results"))
