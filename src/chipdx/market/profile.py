@@ -113,12 +113,14 @@ def load_profile(path: Path) -> Profile:
 def parse_profile(document: object, file: str = "<profile>") -> Profile:
     """Validate an already-parsed mapping as a profile."""
     top = _mapping(document, file, "", TOP_FIELDS)
+    name = _text(top, "name", file, "")
+    purposes = _choices(top, "purposes", PURPOSES, file)
     analytes = top.get("analytes")
     if not isinstance(analytes, list) or not analytes:
         raise FormatError(file, "analytes", "a non-empty list of analytes", quote(analytes))
     return Profile(
-        name=_text(top, "name", file, ""),
-        purposes=_choices(top, "purposes", PURPOSES, file),
+        name=name,
+        purposes=purposes,
         analytes=tuple(_analyte(item, file, i) for i, item in enumerate(analytes, 1)),
         specimen=_text(top, "specimen", file, ""),
         user=_choice(top, "user", USERS, file, ""),
