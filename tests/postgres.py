@@ -18,12 +18,14 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-__all__ = ["db_url", "fast_hasher", "pg_binaries", "postgres_server"]
+__all__ = ["create_database", "db_url", "drop_database", "fast_hasher", "pg_binaries", "postgres_server",
+           "running_postgres"]
 
 SUPERUSER = "chipdx"
 
@@ -47,8 +49,8 @@ def _run_as() -> str | None:
         return None
     try:
         return pwd.getpwnam("postgres").pw_name
-    except KeyError:
-        pytest.skip("running as root and there is no 'postgres' user to run the PostgreSQL server as")
+    except KeyError as exc:
+        raise LookupError("running as root and there is no 'postgres' user to run the PostgreSQL server as") from exc
 
 
 def _start(bin_dir: Path, root: Path, user: str | None, port: int) -> subprocess.CompletedProcess[str]:
@@ -59,12 +61,13 @@ def _start(bin_dir: Path, root: Path, user: str | None, port: int) -> subprocess
                           user=user, capture_output=True, text=True, check=False)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
+@contextmanager
+def running_postgres() -> Iterator[str]:
+    """Start a throw-away server; yields its base URL. :class:`LookupError` when PostgreSQL is not installed."""
     bin_dir = pg_binaries()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): `make test` installs the "
-                    "Debian 'postgresql' package; installing it was impossible here")
+        raise LookupError("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): `make test` installs "
+                          "the Debian 'postgresql' package; installing it was impossible here")
     user = _run_as()
     root = Path(tempfile.mkdtemp(prefix="chipdx-pg-"))
     if user is not None:
@@ -81,11 +84,35 @@ def postgres_server() -> Iterator[str]:
         else:
             log = (root / "server.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()} {log}")
-        yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}"
-        subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop"],
-                       user=user, capture_output=True, text=True, check=False)
+        try:
+            yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}"
+        finally:
+            subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop"],
+                           user=user, capture_output=True, text=True, check=False)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(running_postgres())
+        except LookupError as exc:
+            pytest.skip(str(exc))
+        yield url
+
+
+def create_database(base: str) -> str:
+    """A new empty database on the server at ``base``; returns its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(base, f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
+
+
+def drop_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _admin(base: str, sql: str) -> None:
@@ -101,11 +128,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'chipdx.db'}"
         return
-    base = request.getfixturevalue("postgres_server")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(base, f"CREATE DATABASE {name}")
-    yield f"{base}/{name}"
-    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    url = create_database(request.getfixturevalue("postgres_server"))
+    yield url
+    drop_database(url)
 
 
 def fast_hasher() -> PasswordHasher:

@@ -19,8 +19,9 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from chipdx.store._models import AuditEvent, AuditHead, utcnow
@@ -38,7 +39,7 @@ def event_hash(prev_hash: str, seq: int, at: str, user: str, action: str, target
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def _stored_hash(event: AuditEvent) -> str:
+def _stored_hash(event: Row[Any]) -> str:
     return event_hash(event.prev_hash, event.seq, event.at, event.user, event.action, event.target, event.run_id,
                       event.old, event.new, event.reason)
 
@@ -81,7 +82,8 @@ def _chain_problem(session: Session) -> tuple[int, str | None, dict[int, str]]:
     """Walk the chain in seq order: (events checked, first problem, seq -> hash of the walked events)."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
     hashes: dict[int, str] = {}
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+    table = AuditEvent.__table__
+    for event in session.execute(select(table).order_by(table.c.seq)):  # plain rows: no ORM objects to build
         count += 1
         if event.seq != expected_seq:
             return count, f"audit event {expected_seq}: missing (deleted); the next stored event is {event.seq}", hashes
