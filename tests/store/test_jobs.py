@@ -49,6 +49,8 @@ def test_concurrent_workers_claim_each_job_once(store: Store) -> None:
     ids = [job.id for batch in batches for job in batch]
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 8
     assert {store.job(i).state for i in ids} == {"running"}
+    report = store.verify_audit()  # concurrent writers appended their events in one unbroken chain
+    assert report.intact and report.head_seq == 1 + 8 + 8  # user, uploads, claims
 
 
 def test_a_job_is_completed_once(store: Store) -> None:
