@@ -81,13 +81,11 @@ class Client:
 
 
 def make_lab(tmp: Path, db_url: str | None = None, **settings: Any) -> Lab:
-    from argon2 import PasswordHasher
-
     from chipdx.store import Store
+    from tests.postgres import fast_hasher
 
     config = ServiceSettings(data_dir=tmp, db_url=db_url, worker_threads=0, secret="test-secret", **settings)
-    # argon2id with small parameters: the production code path, a fraction of the time
-    store = Store.open(config.database_url, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    store = Store.open(config.database_url, hasher=fast_hasher())
     app = create_app(config, store=store)
     ids = {name: store.add_user(name, role, PASSWORD).id for name, role in USERS.items()}
     return Lab(app, store, config, ids)

@@ -30,6 +30,7 @@ from chipdx.service._worker import Worker
 __all__ = ["create_app"]
 
 HERE = Path(__file__).resolve().parent
+ANCHOR_NAME = "audit-head.json"
 _MULTIPART_MARGIN = 1024 * 1024  # form fields and part headers around the file
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -142,8 +143,9 @@ def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
     from chipdx.store import Store
 
     owned = store is None
-    the_store = Store.open(settings.database_url) if owned else store
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # the audit chain's head is anchored in the data folder too, as `chipdx users` / `chipdx audit verify` do
+    the_store = Store.open(settings.database_url, anchor_path=settings.data_dir / ANCHOR_NAME) if owned else store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
