@@ -21,10 +21,11 @@ from uuid import uuid4
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.service.servers import Server  # noqa: E402
+
 from chipdx import io  # noqa: E402
 from chipdx.cli._demo import DEMO_ASSAY, DEMO_SEED, demo_datasets  # noqa: E402
 from chipdx.store import Store  # noqa: E402
-from tests.service.servers import Server  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 

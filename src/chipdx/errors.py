@@ -9,6 +9,7 @@ code::
     ├── FormatError               a file could not be read
     │   ├── UnknownFormatError    no registered format recognises the file
     │   ├── UnsafeInputError      DTD/entities, zip bombs, oversized input
+    │   │   └── UploadTooLargeError   an upload over the service's limit (HTTP 413)
     │   └── UndeclaredReferenceError       a reference to an undeclared sample/target/dye
     │   └── ProtocolError         a chip protocol that cannot run (sim)
     ├── ValidationError           a file reads but breaks a consistency rule
@@ -66,6 +67,7 @@ __all__ = [
     "UnknownFormatError",
     "UnsafeInputError",
     "UnsupportedError",
+    "UploadTooLargeError",
     "ValidationError",
     "quote",
 ]
@@ -105,6 +107,10 @@ class UnknownFormatError(FormatError):
 
 class UnsafeInputError(FormatError):
     """The input is refused for safety: a DTD, entities, or a size bomb."""
+
+
+class UploadTooLargeError(UnsafeInputError):
+    """An upload over the lab service's size limit (HTTP 413)."""
 
 
 class UndeclaredReferenceError(FormatError):

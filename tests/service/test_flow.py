@@ -211,7 +211,7 @@ def test_upload_over_the_limit_is_413(tmp_path: Path, cartridge_rdml: Path) -> N
     try:
         assert cartridge_rdml.stat().st_size > 2_000
         answer = upload(lab.client("tech", bearer=True), cartridge_rdml)
-        assert answer.status_code == 413 and "upload limit" in answer.json()["detail"]
+        assert answer.status_code == 413 and "the upload limit" in answer.json()["detail"]
         assert lab.store.runs() == []
     finally:
         lab.store.close()

@@ -16,8 +16,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     for module in ("fastapi", "uvicorn", "multipart", "sqlalchemy", "argon2"):
         require(module, extra="service", feature="chipdx serve")
-    from chipdx.service import ServiceSettings, create_app, serve
-    from chipdx.service._serve import first_admin
+    from chipdx.service import ServiceSettings, create_app, first_admin, serve
 
     settings = ServiceSettings(data_dir=Path(args.data_dir), db_url=args.db, worker_threads=args.workers,
                                upload_limit=int(args.upload_limit_mb * 1024 * 1024), lease_s=args.job_lease_s)

@@ -7,9 +7,9 @@ Storage is :mod:`chipdx.store`; LIS messages are :mod:`chipdx.lis`. Importing th
 
 from chipdx.service._access import PERMISSIONS, permission_of
 from chipdx.service._app import create_app
-from chipdx.service._serve import serve
+from chipdx.service._serve import first_admin, serve
 from chipdx.service._settings import DEFAULT_UPLOAD_LIMIT, ServiceSettings
 from chipdx.service._worker import Worker
 
 __all__ = ["DEFAULT_UPLOAD_LIMIT", "PERMISSIONS", "ServiceSettings", "Worker", "create_app",
-           "permission_of", "serve"]
+           "first_admin", "permission_of", "serve"]

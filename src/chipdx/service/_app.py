@@ -22,9 +22,10 @@ from chipdx.errors import (
     ConflictError,
     InvalidParameterError,
     NotFoundError,
+    UploadTooLargeError,
 )
 from chipdx.service._settings import ServiceSettings
-from chipdx.service._uploads import TooLargeError
+from chipdx.service._uploads import too_large
 from chipdx.service._worker import Worker
 
 __all__ = ["create_app"]
@@ -42,7 +43,7 @@ _SECURITY_HEADERS = [
 def status_of(exc: Exception) -> int:
     """The HTTP status of a refusal raised below the web layer."""
     for kind, status in ((NotFoundError, 404), (ConflictError, 409), (AccessRefusedError, 403),
-                         (InvalidParameterError, 422), (TooLargeError, 413), (ChipdxError, 422)):
+                         (InvalidParameterError, 422), (UploadTooLargeError, 413), (ChipdxError, 422)):
         if isinstance(exc, kind):
             return status
     return 500
@@ -69,14 +70,14 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise TooLargeError(f"the request is over the upload limit of {self.limit} bytes")
+                raise too_large(self.limit)
             return message
 
         await self.app(scope, limited, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"the request is over the upload limit of {limit} bytes"}).encode()
+    body = json.dumps({"detail": str(too_large(limit))}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -118,10 +119,6 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ChipdxError)
     async def refused(request: Request, exc: ChipdxError) -> Response:
         return _error_response(request, status_of(exc), _one_line(str(exc)))
-
-    @app.exception_handler(TooLargeError)
-    async def too_large(request: Request, exc: TooLargeError) -> Response:
-        return _error_response(request, 413, str(exc))
 
 
 def _security_headers(app: FastAPI) -> None:

@@ -15,16 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chipdx import pipeline
-from chipdx.errors import ChipdxError, FormatError, InvalidParameterError
+from chipdx.errors import ChipdxError, FormatError, InvalidParameterError, UploadTooLargeError
 
-__all__ = ["TooLargeError", "Upload", "accept_upload", "safe_name"]
+__all__ = ["Upload", "accept_upload", "read_limited", "safe_name", "too_large"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]")
 _CHUNK = 1024 * 1024
 
 
-class TooLargeError(Exception):
-    """The upload is over the server's limit (HTTP 413)."""
+def too_large(limit: int) -> UploadTooLargeError:
+    """The refusal of an upload over ``limit`` bytes.
+
+    >>> str(too_large(1024))
+    'upload: size: expected at most 1024 bytes (the upload limit), found more'
+    """
+    return UploadTooLargeError("upload", "size", f"at most {limit} bytes (the upload limit)", "more")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,7 @@ def safe_name(name: str) -> str:
 
 
 def read_limited(stream: object, limit: int) -> bytes:
-    """All bytes of a file-like ``stream``, refusing (TooLargeError) more than ``limit``."""
+    """All bytes of a file-like ``stream``, refusing (UploadTooLargeError) more than ``limit``."""
     parts: list[bytes] = []
     size = 0
     while True:
@@ -62,7 +67,7 @@ def read_limited(stream: object, limit: int) -> bytes:
             return b"".join(parts)
         size += len(chunk)
         if size > limit:
-            raise TooLargeError(f"the file is over the upload limit of {limit} bytes")
+            raise too_large(limit)
         parts.append(chunk)
 
 
