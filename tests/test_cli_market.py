@@ -118,3 +118,12 @@ def test_plan_bad_evidence_nothing_written(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "evidence[1].issued: expected a date" in err
     assert not out.exists()
+
+
+def test_localise_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["market", "localise", str(PRODUCTS / "GT02.yaml"), "--markets", "eu,ca", "--eu-states", "be,de"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["market"] for r in rows if r["topic"] == "label/IFU language"] == ["eu-BE", "eu-DE", "ca"]
+    with pytest.raises(SystemExit) as caught:
+        main(["market", "localise", str(PRODUCTS / "GT02.yaml"), "--eu-states", "XX"])
+    assert caught.value.code == 2
