@@ -170,3 +170,6 @@ def add_commands(commands: Any) -> None:
                           help="all (default) or EU member-state codes, e.g. DE,FR,IT")
     localise.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
     localise.set_defaults(handler=_localise)
+    from chipdx.cli._dossier import add_dossier
+
+    add_dossier(sub, _date)
