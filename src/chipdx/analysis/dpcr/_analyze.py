@@ -25,6 +25,7 @@ from chipdx.analysis.dpcr._multiplex import classify_multiplex
 from chipdx.analysis.dpcr._plate import PlateMatrix, default_layout, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quantify import poisson_estimate
+from chipdx.analysis.dpcr._rain import allocate_rain
 from chipdx.analysis.dpcr._spill import Correction, crosstalk_cut, estimate_spill, remove_spill, subtract_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 from chipdx.model import Dataset, Run, SampleType
@@ -140,8 +141,13 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry
         finite = negatives[np.isfinite(negatives)]
         consensus = float(np.median(finite)) if finite.size else float("nan")
         spread = max(fit.sd_neg, 1.4826 * float(np.median(np.abs(finite - consensus)))) if finite.size else np.nan
+        soft = _allocated(matrix, channel, fit, index, above, alone) if settings.rain == "posterior" else None
         for entry, w, negative in zip(members, index, negatives, strict=True):
             entry.n_positive, entry.n_negative = int(positive[w]), int(valid[w] - positive[w])
+            if soft is not None:
+                entry.n_above, entry.n_positive = entry.n_positive, round(float(soft[0][w]))
+                entry.n_negative = int(valid[w]) - entry.n_positive
+                entry.rain_variance, entry.hidden = float(soft[1][w]), float(soft[2][w])
             entry.n_rain, entry.threshold, entry.method = int(rain[w]), fit.threshold, fit.method
             entry.rain_band = (float(bands[w, channel, 0]), float(bands[w, channel, 1]))
             entry.resolution = fit.resolution
@@ -153,6 +159,52 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry
                 entry.flags.append(DpcrFlag.POOR_SEPARATION)
             if abs(negative - consensus) > settings.failed_well_sd * spread:
                 entry.flags.append(DpcrFlag.FAILED_WELL)
+
+
+def _allocated(matrix: PlateMatrix, channel: int, fit: ThresholdFit, index: NDArray[np.int64],
+               above: NDArray[np.bool_], alone: NDArray[np.bool_]) -> tuple[NDArray[np.float64], ...] | None:
+    """Expected positives, allocation variance and possibly hidden positives per well (``rain="posterior"``).
+
+    Partitions negative and positive in the run's other channels are allocated apart (the
+    second group's negative cloud may be lifted by spill); a group that cannot be allocated
+    keeps its threshold calls. None for manual and one-cloud thresholds.
+    """
+    if fit.method in ("manual", "one_cloud"):
+        return None
+    wells = np.zeros(matrix.n_wells, dtype=bool)
+    wells[index] = True
+    member = matrix.valid & matrix.spread(wells)
+    column = matrix.values[:, channel]
+    out = [np.zeros(matrix.n_wells) for _ in range(3)]
+    for stratum in (alone, ~alone):
+        mask = member & stratum
+        values = column[mask]
+        centre = _lower_cloud(values, fit.threshold)
+        allocation = None
+        if centre is not None:
+            top = fit.rain_band[1] + centre[0] - fit.mu_neg
+            allocation = allocate_rain(values, matrix.well_ids[mask], matrix.n_wells, mu=centre[0], sd=centre[1],
+                                       top=top, threshold=fit.threshold)
+        if allocation is None:
+            out[0] += matrix.per_well(mask & above[:, channel])
+            continue
+        out[0] += allocation.positives
+        out[1] += allocation.variance
+        out[2] += allocation.hidden
+    return tuple(out)
+
+
+def _lower_cloud(values: NDArray[np.float32], threshold: float) -> tuple[float, float] | None:
+    """Median and SD (median minus the 15.87 % point) of the partitions below the threshold.
+
+    The SD comes from the lower half, which rain does not reach. None with fewer than 1000.
+    """
+    below = values[::max(1, values.size // 200_000)]
+    below = below[below <= threshold]
+    if below.size < 1000:
+        return None
+    low, mid = np.quantile(below, [0.158655, 0.5])
+    return float(mid), float(mid - low)
 
 
 def _negative_medians(matrix: PlateMatrix, channel: int, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -296,9 +348,11 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
         ``run``, ``sample_type``, ``n_invalid``, ``partition_volume_nl``,
         ``copies_per_reaction``, ``copies_per_specimen``, ``dilution``, ``resolution``,
         ``method``, ``ci_method``, ``rain_low``, ``rain_high`` (the amplitude band counted as rain,
-        NaN for count-only wells); ``result.attrs["settings"]`` holds the settings used and
-        ``result.attrs["compensation"]`` the spill removed before classification, per run id, as
-        :data:`Correction` records (the calibration given, or the spill estimated from the data).
+        NaN for count-only wells), ``n_above_threshold`` (partitions above the threshold; differs
+        from ``n_positive`` where rain was allocated by its posterior); ``result.attrs["settings"]``
+        holds the settings used and ``result.attrs["compensation"]`` the spill removed before
+        classification, per run id, as :data:`Correction` records (the calibration given, or
+        the spill estimated from the data).
     """
     settings = settings or DpcrSettings()
     frames = []
@@ -316,7 +370,9 @@ def _frame(run: Run, entries: list[Entry], settings: DpcrSettings) -> pd.DataFra
     k = np.array([e.n_positive for e in entries], dtype=np.float64)
     n = k + np.array([e.n_negative for e in entries], dtype=np.float64)
     volume = np.array([e.volume_nl for e in entries])
-    estimate = poisson_estimate(k, n, volume, method=settings.ci_method, volume_cv=settings.volume_cv)
+    estimate = poisson_estimate(k, n, volume, method=settings.ci_method, volume_cv=settings.volume_cv,
+                                classification_variance=np.array([e.rain_variance for e in entries]),
+                                hidden=np.array([e.hidden for e in entries]))
     median_n = float(np.median(n[n > 0])) if np.any(n > 0) else 0.0
     minimum = (settings.min_partitions if settings.min_partitions is not None
                else max(1000.0, min(10_000, 0.6 * median_n)))
@@ -342,6 +398,7 @@ def _frame(run: Run, entries: list[Entry], settings: DpcrSettings) -> pd.DataFra
         "dilution": dilution, "resolution": [e.resolution for e in entries],
         "method": [e.method for e in entries], "ci_method": settings.ci_method,
         "rain_low": [e.rain_band[0] for e in entries], "rain_high": [e.rain_band[1] for e in entries],
+        "n_above_threshold": [e.n_positive if e.n_above is None else e.n_above for e in entries],
     })
 
 

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["CiMethod", "PoissonEstimate", "poisson_estimate", "proportion_interval"]
+__all__ = ["CiMethod", "PoissonEstimate", "classification_interval", "poisson_estimate", "proportion_interval"]
 
 CiMethod = Literal["wilson", "exact", "quantasoft"]
 _Z95 = NormalDist().inv_cdf(0.975)  # scipy is imported only for the beta-quantile intervals
@@ -101,8 +101,32 @@ class PoissonEstimate:
         self.ci_high = high / volume_ul
 
 
+def classification_interval(k: NDArray[np.float64], n: NDArray[np.float64], low: NDArray[np.float64],
+                            high: NDArray[np.float64], variance: ArrayLike, hidden: ArrayLike,
+                            confidence: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Widen an interval for ``p = k/n`` by the classification's uncertainty.
+
+    ``variance`` (partitions²) is the variance of the number of positives given the
+    amplitudes (the Poisson-binomial variance of rain posteriors): it is added in quadrature
+    to each side's counting half-width. ``hidden`` (partitions) are positives that may sit
+    inside the negative cloud, where no amplitude rule can see them: the upper bound is
+    raised by them only (one-sided). Both zero gives the interval unchanged.
+    """
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    var = np.broadcast_to(np.asarray(variance, dtype=np.float64), k.shape)
+    extra = np.broadcast_to(np.asarray(hidden, dtype=np.float64), k.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+        spread = np.where(n > 0, z * np.sqrt(var) / n, 0.0)
+        lifted = np.where(n > 0, extra / n, 0.0)
+    widened_low = np.where(var > 0, p - np.hypot(p - low, spread), low)
+    widened_high = np.where((var > 0) | (extra > 0), p + np.hypot(high - p, spread) + lifted, high)
+    return np.clip(widened_low, 0.0, 1.0), np.clip(widened_high, 0.0, 1.0)
+
+
 def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike, *, method: CiMethod = "wilson",
-                     volume_cv: float = 0.0, confidence: float = 0.95) -> PoissonEstimate:
+                     volume_cv: float = 0.0, confidence: float = 0.95, classification_variance: ArrayLike = 0.0,
+                     hidden: ArrayLike = 0.0) -> PoissonEstimate:
     """Estimate lambda and copies/µL with a ``confidence`` interval.
 
     Parameters
@@ -115,6 +139,9 @@ def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike,
         Interval for ``k/n``: ``"wilson"``, ``"exact"`` or ``"quantasoft"``.
     volume_cv
         Coefficient of variation of the mean partition volume, added to the interval.
+    classification_variance, hidden
+        Per entry, the variance of the positive count from uncertain classification and the
+        positives possibly hidden in the negative cloud (see :func:`classification_interval`).
 
     Examples
     --------
@@ -127,5 +154,6 @@ def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike,
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(n_arr > 0, k_arr / n_arr, np.nan)
     low, high = proportion_interval(k_arr, n_arr, method=method, confidence=confidence)
+    low, high = classification_interval(k_arr, n_arr, low, high, classification_variance, hidden, confidence)
     volume_ul = np.broadcast_to(np.asarray(partition_volume_nl, dtype=np.float64) / 1000.0, k_arr.shape)
     return PoissonEstimate(k_arr, n_arr, (_lambda(p), _lambda(low), _lambda(high)), volume_ul, volume_cv)
