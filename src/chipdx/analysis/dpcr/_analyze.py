@@ -62,16 +62,24 @@ def _fit_group(matrix: PlateMatrix, wells: NDArray[np.bool_], channel: int, nega
     return fit_threshold(column[mask], ntc_values=ntc_values, rain_edge=rain_edge)
 
 
-def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) -> NDArray[np.float64]:
-    """Threshold and count single-channel targets, pooled over wells per (channel, target).
+_Groups = dict[tuple[int, str], list[Entry]]
+_Fits = dict[tuple[int, str], ThresholdFit]
 
-    Returns the thresholds per (well, channel), NaN where a well has no target.
-    """
-    groups: dict[tuple[int, str], list[Entry]] = {}
+
+def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) -> None:
+    """Threshold and count single-channel targets, pooled over wells per (channel, target)."""
+    _count_simplex(matrix, *_simplex_thresholds(matrix, entries, settings), settings)
+
+
+def _simplex_thresholds(matrix: PlateMatrix, entries: list[Entry],
+                        settings: DpcrSettings) -> tuple[_Groups, _Fits, NDArray[np.float64]]:
+    """The (channel, target) groups, their fits and the thresholds per (well, channel), NaN where a
+    well has no target. The entries are not changed."""
+    groups: _Groups = {}
     for entry in entries:
         groups.setdefault((matrix.channels.index(entry.row.channel), entry.row.target), []).append(entry)
     thresholds = np.full((matrix.n_wells, len(matrix.channels)), np.nan)
-    fits: dict[tuple[int, str], ThresholdFit] = {}
+    fits: _Fits = {}
     for rounds in range(2):
         above = matrix.above(thresholds)
         lit = above.sum(axis=1, dtype=np.int8)
@@ -87,8 +95,7 @@ def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) 
                 fit = dataclasses.replace(fit, threshold=manual, method="manual")
             fits[(channel, target)] = fit
             thresholds[wells, channel] = fit.threshold
-    _count_simplex(matrix, groups, fits, thresholds, settings)
-    return thresholds
+    return groups, fits, thresholds
 
 
 def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[Entry],
@@ -98,31 +105,27 @@ def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[Entry],
     Without the instrument's crosstalk calibration, strong spill (estimated by
     :func:`~chipdx.analysis.dpcr._spill.estimate_spill`) is subtracted only for the channel
     pairs whose crosstalk cloud the first thresholds cut; elsewhere the results are those
-    of the plain pass.
+    of the plain pass. Counting (with the rain allocation) runs once, on the amplitudes kept.
     Returns the spill removed, as :data:`Correction` records.
     """
     spill = estimate_spill(matrix) if settings.spill == "auto" and not settings.crosstalk else ()
     if not spill:
         _simplex(matrix, entries, settings)
         return ()
-    trial = [dataclasses.replace(e, flags=list(e.flags)) for e in entries]
-    thresholds = _simplex(matrix, trial, settings)
+    groups, fits, thresholds = _simplex_thresholds(matrix, entries, settings)
     cut = tuple(s for s in spill if crosstalk_cut(matrix, s, thresholds))
-    if cut:
-        _simplex(remove_spill(matrix, cut), entries, settings)
-        compensated = {s.into for s in cut}
-        for entry in entries:
-            if entry.row.channel in compensated:
-                entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
-        return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
-    for entry, done in zip(entries, trial, strict=True):
-        for field in dataclasses.fields(Entry):
-            setattr(entry, field.name, getattr(done, field.name))
-    return ()
+    if not cut:
+        _count_simplex(matrix, groups, fits, thresholds, settings)
+        return ()
+    _simplex(remove_spill(matrix, cut), entries, settings)
+    compensated = {s.into for s in cut}
+    for entry in entries:
+        if entry.row.channel in compensated:
+            entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
+    return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
 
 
-def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry]],
-                   fits: dict[tuple[int, str], ThresholdFit], thresholds: NDArray[np.float64],
+def _count_simplex(matrix: PlateMatrix, groups: _Groups, fits: _Fits, thresholds: NDArray[np.float64],
                    settings: DpcrSettings) -> None:
     bands = np.full((matrix.n_wells, len(matrix.channels), 2), np.nan)
     for (channel, _), members in groups.items():

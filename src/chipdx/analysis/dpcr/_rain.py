@@ -23,11 +23,11 @@ the allocation's variance ``sum pi (1 - pi)`` (a Poisson-binomial count) goes in
 Rain that lands inside the negative cloud (end-point fraction within a read-noise SD or so)
 cannot be told from negatives by any amplitude rule, nor by the cross-well fit (it scales with
 the positives, but so does the mirrored part of the cloud it sits in). Its share is bounded by
-extending the rain density per positive measured 3-30 SD above the negative centre down to the
-centre with a power law ``c t^(kappa - 1)`` (the form delayed amplification gives near the
-negatives when the delay has an exponential tail), ``kappa`` the fitted one or at most 1/4,
-whichever is smaller: this bound widens the interval upwards only (see
-:func:`chipdx.analysis.dpcr.classification_interval`); the count is not shifted.
+extending the rain density per positive found between 3 SD above the negative centre and the
+threshold down to the centre with a power law ``c t^(kappa - 1)`` (the form delayed
+amplification gives near the negatives when the delay has an exponential tail), ``kappa`` the
+fitted one or at most 1/4; :func:`chipdx.analysis.dpcr.classification_interval` takes the
+hidden number as uniform between 0 and that bound.
 """
 
 from __future__ import annotations
@@ -133,32 +133,35 @@ def _irls(counts: NDArray[np.float64], n: NDArray[np.float64], p: NDArray[np.flo
     return alpha, beta
 
 
-def _hidden_share(edges: NDArray[np.float64], beta: NDArray[np.float64], sd: float,
-                  exponent: float | None = None) -> float:
-    """Rain per positive between the negative centre and 3 SD above it that the bins did not allocate.
+def _hidden_share(edges: NDArray[np.float64], beta: NDArray[np.float64], sd: float, threshold: float) -> float:
+    """Bound on the rain per positive between the negative centre and 3 SD above it that the bins did not allocate.
 
     Near the negative cloud the rain density per positive is taken as a power law
     ``rho(t) = c t^(kappa - 1)`` of the offset ``t`` (in SD) — what delayed amplification
     gives when the delay density has an exponential tail (end-point fraction logistic in
-    the delay) — fitted by weighted least squares on logs to the bins from 3 to 30 SD, where
-    the negative cloud no longer reaches. Its mass from 0 to 3 SD, ``c 3^kappa / kappa``,
-    less what the bins below 3 SD allocated, is the share hidden in the negative cloud.
-    ``kappa`` is kept in [0.1, 1] (``exponent`` fixes it).
+    the delay). Only the bins from 3 SD (where the negative cloud no longer reaches) up to the
+    threshold and 13 SD count: rain there is what the threshold missed and the cross-well fit
+    found significant; an assay without it gets no bound. ``kappa`` is fitted by weighted
+    least squares on logs to those bins with rain (at least 3) and kept in [0.1, 1/4] (the
+    bound; 1/4 without a fit); ``c`` comes from the rain they hold. The mass from 0 to 3 SD,
+    ``c 3^kappa / kappa``, less what the bins below 3 SD allocated, is the share returned.
     """
-    low, high = edges[:-1] - edges[0], edges[1:] - edges[0]
-    use = (low >= 3.0 * sd - 1e-9) & (high <= 30.0 * sd + 1e-9) & (beta > 0)
-    if use.sum() < 3:
+    low, high = (edges[:-1] - edges[0]) / sd, (edges[1:] - edges[0]) / sd
+    ceiling = min(13.0, (threshold - edges[0]) / sd)
+    near = (low >= 3.0 - 1e-9) & (high <= ceiling + 1e-9)
+    if not beta[near].any():
         return 0.0
-    width = (high - low)[use] / sd
-    x = np.log((low + high)[use] / 2 / sd)
-    y = np.log(beta[use] / width)
-    weight = beta[use]  # ~ counts: log-density noise shrinks with the count
-    kappa = 1 + float(np.polyfit(x, y, 1, w=np.sqrt(weight))[0]) if exponent is None else exponent
-    kappa = min(max(kappa, 0.1), _KAPPA_BOUND)
-    # c from the mass of the fitted bins: sum beta = c sum (high^kappa - low^kappa) / kappa
-    scale = float(beta[use].sum() * kappa / ((high[use] / sd) ** kappa - (low[use] / sd) ** kappa).sum())
+    kappa = _KAPPA_BOUND
+    fitted = near & (beta > 0)
+    if fitted.sum() >= 3:
+        x = np.log((low + high)[fitted] / 2)
+        y = np.log(beta[fitted] / (high - low)[fitted])
+        slope = float(np.polyfit(x, y, 1, w=np.sqrt(beta[fitted]))[0])  # weights ~ sqrt(counts)
+        kappa = min(max(1 + slope, 0.1), _KAPPA_BOUND)
+    # c from the rain next to the cloud: sum beta = c sum (high^kappa - low^kappa) / kappa
+    scale = float(beta[near].sum()) * kappa / float((high[near] ** kappa - low[near] ** kappa).sum())
     extrapolated = scale * float(np.power(3.0, kappa)) / kappa
-    seen = float(beta[high <= 3.0 * sd + 1e-9].sum())
+    seen = float(beta[high <= 3.0 + 1e-9].sum())
     return max(extrapolated - seen, 0.0)
 
 
@@ -194,5 +197,5 @@ def allocate_rain(values: NDArray[np.float32], well_ids: NDArray[np.int32], n_we
         posterior = np.where(rain > 0, rain / (alpha * negatives[:, None] + rain), above.astype(np.float64))
     allocated = (counts * posterior).sum(axis=1)
     variance = (counts * posterior * (1 - posterior)).sum(axis=1)
-    hidden = _hidden_share(edges, beta, sd) * (positives + allocated)
+    hidden = _hidden_share(edges, beta, sd, threshold) * (positives + allocated)
     return RainAllocation(positives + allocated, variance, hidden)
