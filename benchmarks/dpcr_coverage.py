@@ -7,7 +7,7 @@ QuantaSoft parity and albumin linearity rows of ``bench_dpcr.py``, and the 96-we
 ``ddpcr_attali_large`` wells repeated to 96 QX amplitude files, ``chipdx dpcr analyze`` as a whole process
 against a process that only reads the same CSVs with pandas, run alternately.
 
-Run: ``.venv/bin/python benchmarks/dpcr_coverage.py [--seeds 1-20] [--skip-timing]``.
+Run: ``.venv/bin/python benchmarks/dpcr_coverage.py [--seeds 1-20] [--skip-timing | --timing-only]``.
 """
 
 from __future__ import annotations
@@ -146,9 +146,14 @@ def main() -> None:
     parser.add_argument("--plates", type=Path, help="keep simulated plates here (default: a temporary folder)")
     parser.add_argument("--repeat", type=int, default=5, help="timing repetitions (default 5)")
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     print("| figure | measured | goal | peer |\n|---|---|---|---|")
+    if args.timing_only:
+        if DATA.exists():
+            timing(args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = args.plates or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
