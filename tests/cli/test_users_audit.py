@@ -62,3 +62,25 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_cli_roles_are_the_store_roles() -> None:
     assert _users.ROLES == ROLES
+
+
+def test_audit_verify_on_either_backend_with_the_anchor(db_url: str, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHIPDX_PASSWORD", "a long password")
+    lab = ["--db", db_url, "--data-dir", str(tmp_path / "lab")]
+    (tmp_path / "lab").mkdir()
+    for name in ("ada", "bo", "cy"):
+        assert _run(capsys, "users", "add", name, "--role", "technician", *lab)[0] == 0
+    assert _run(capsys, "audit", "verify", *lab)[1].startswith("audit trail intact: 3 events")
+    store = Store.open(db_url)
+    with store.engine.begin() as conn:  # cut the last event and rewrite the head row to match
+        for statement in drop_statements(conn.dialect.name):
+            conn.exec_driver_sql(statement)
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+        conn.execute(text("UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)"))
+    store.close()
+    # without the data folder's anchor the database looks consistent; with it, the cut is named
+    assert _run(capsys, "audit", "verify", "--db", db_url)[0] == 0
+    code, _, err = _run(capsys, "audit", "verify", *lab)
+    assert code == 1 and "audit event 3: missing (deleted); the anchor file audit-head.json names event 3" in err

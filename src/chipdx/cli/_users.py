@@ -28,11 +28,13 @@ PASSWORD_ENV = "CHIPDX_PASSWORD"
 def _open(args: argparse.Namespace) -> Store:
     from chipdx.store import Store
 
-    data_dir = Path(args.data_dir)
+    data_dir = Path(args.data_dir or DEFAULT_DATA_DIR)
     if args.db is None:
         data_dir.mkdir(parents=True, exist_ok=True)
     url = args.db or f"sqlite:///{data_dir / 'chipdx.db'}"
-    return Store.open(url, anchor_path=data_dir / "audit-head.json" if data_dir.is_dir() else None)
+    # the anchor belongs to the data folder's database: with --db, only when --data-dir is named too
+    anchored = data_dir.is_dir() and (args.db is None or args.data_dir is not None)
+    return Store.open(url, anchor_path=data_dir / "audit-head.json" if anchored else None)
 
 
 def _guarded(command: Callable[[Store, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -45,7 +47,7 @@ def _guarded(command: Callable[[Store, argparse.Namespace], int]) -> Callable[[a
             store = _open(args)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            return fail(f"error: cannot open the database {args.db or args.data_dir}: {reason}")
+            return fail(f"error: cannot open the database {args.db or args.data_dir or DEFAULT_DATA_DIR}: {reason}")
         try:
             return command(store, args)
         finally:
@@ -96,7 +98,7 @@ def _database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, metavar="URL",
                         help="database URL (default: SQLite file chipdx.db in --data-dir); "
                              "e.g. postgresql+psycopg://user@host/chipdx")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help=f"the lab service's data folder (default {DEFAULT_DATA_DIR}; holds the audit anchor)")
 
 
