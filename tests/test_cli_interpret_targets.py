@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chipdx import io
 from chipdx.cli._demo import DEMO_ASSAY, demo_datasets
-from chipdx.cli._pipeline import combine
+from chipdx.pipeline import combine
 
 
 def test_interpret_on_the_demo_runs_together_gives_the_demo_samples(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chipdx.errors import UnsupportedError
 from chipdx.io import atomic_output
@@ -17,10 +17,14 @@ from chipdx.io import atomic_output
 if TYPE_CHECKING:
     from chipdx.model import Dataset
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
-           "missing_output_folder", "out", "progress", "require_partitions", "require_reactions"]
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
+           "missing_output_folder", "out", "progress", "require_partitions", "require_reactions",
+           "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+#: The run log written beside simulated data (one JSON event per line).
+LOG_NAME = "run_log.jsonl"
 
 
 def out(text: str = "") -> None:
@@ -117,3 +121,11 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
             bar.advance(task, steps)
 
         yield advance
+
+
+def write_event_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
+    """Write a run's events as JSON lines, atomically (the log beside simulated data)."""
+    from chipdx.sim.execute import events_to_jsonl
+
+    with atomic_output(path) as stream:
+        stream.write(events_to_jsonl(tuple(events)))

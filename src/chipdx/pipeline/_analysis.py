@@ -1,9 +1,9 @@
-"""The sample-to-answer pipeline, composed once for every command that needs it.
+"""Analyse and interpret a dataset: the steps after reading, composed once.
 
-Run file -> qPCR analysis (Cq, efficiency, flags) and melt analysis -> locked curve
-classifier -> assay decision table -> (report). dPCR wells go through the dPCR engine.
-Only the adapters (``cli``, ``service``, ``batch``) compose layers; this module is where
-the CLI does it, so ``interpret``, ``report`` and ``demo`` give the same answers.
+qPCR runs -> curve analysis (Cq, efficiency, N0, flags) and melt analysis -> locked curve
+classifier; dPCR wells -> the dPCR engine; with an assay -> the decision table over the
+assay's targets. ``chipdx interpret``, ``report``, ``demo``, the service and batch all
+come through here, so they give the same answers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
 from chipdx.analysis.qpcr import analyze_run, decode
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
-from chipdx.errors import ValidationError
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
@@ -32,7 +31,6 @@ __all__ = [
     "analyze_dataset",
     "assay_info",
     "assay_observations",
-    "combine",
     "interpret_dataset",
     "qpcr_observations",
 ]
@@ -171,46 +169,3 @@ def assay_info(analysis: Analysis) -> AssayInfo | None:
                     if t.cutoff.melt_window_c is not None)
     return AssayInfo(analysis.assay.ruleset_id, analysis.assay.sha256, analysis.assay.title,
                      analysis.model.model_id, analysis.model.sha256, windows)
-
-
-def combine(*datasets: Dataset) -> Dataset:
-    """Several datasets as one (runs side by side), for a report that spans them.
-
-    Samples and targets shared by id must be the same records; a dye shared by id keeps
-    its first record (a dye is an optical channel; the chemistry is the assay's). Conflicts
-    raise :class:`~chipdx.errors.ValidationError` naming the sources, never a bare ``ValueError``.
-    """
-    _refuse_shared_run_ids(datasets)
-    samples: dict[str, object] = {}
-    targets: dict[str, object] = {}
-    dyes: dict[str, object] = {}
-    for dataset in datasets:
-        for kind, records, store in (("sample", dataset.samples, samples), ("target", dataset.targets, targets)):
-            for record in records:
-                if record.id in store and store[record.id] != record:
-                    raise ValidationError(_sources(datasets), [
-                        f"{kind} {record.id!r} is declared differently in two of the files to combine"])
-                store.setdefault(record.id, record)
-        for dye in dataset.dyes:
-            dyes.setdefault(dye.id, dye)
-    first = datasets[0].provenance
-    return Dataset(tuple(run for d in datasets for run in d.runs), tuple(samples.values()),  # type: ignore[arg-type]
-                   tuple(targets.values()), tuple(dyes.values()), first)  # type: ignore[arg-type]
-
-
-def _sources(datasets: tuple[Dataset, ...]) -> str:
-    return ", ".join(d.provenance.source if d.provenance else "(dataset)" for d in datasets)
-
-
-def _refuse_shared_run_ids(datasets: tuple[Dataset, ...]) -> None:
-    """One line naming the run id and the two files that share it."""
-    seen: dict[tuple[str, str], str] = {}
-    for dataset in datasets:
-        source = dataset.provenance.source if dataset.provenance else "(dataset)"
-        for run in dataset.runs:
-            key = (run.experiment_id, run.id)
-            if key in seen:
-                raise ValidationError(_sources(datasets), [
-                    f"run {run.experiment_id}/{run.id} is in both {seen[key]} and {source}: "
-                    "runs in one report need distinct experiment/run ids"])
-            seen[key] = source
