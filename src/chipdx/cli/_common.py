@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import io as text_io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from chipdx.model import Dataset
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
-           "missing_output_folder", "out", "progress", "require_partitions", "require_reactions",
+           "missing_output_folder", "out", "progress", "require_known", "require_partitions", "require_reactions",
            "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -77,6 +78,25 @@ def require_reactions(dataset: Dataset, source: Path) -> None:
     if any(run.partitions for run in dataset.runs):
         raise UnsupportedError(f"{source}: holds dPCR partitions, no qPCR curves: use chipdx dpcr analyze")
     raise UnsupportedError(f"{source}: holds no qPCR reactions")
+
+
+def require_known(option: str, names: Iterable[str], known: Iterable[str], source: str) -> None:
+    """Refuse a name given to ``option`` that ``source`` does not hold, listing what it holds and close names.
+
+    >>> try:
+    ...     require_known("--threshold", ["N1", "Rp"], ["N1", "N2", "RP"], "run.rdml")
+    ... except UnsupportedError as err:
+    ...     print(err)
+    run.rdml: --threshold names target 'Rp' (did you mean RP?); the file's targets: N1, N2, RP
+    """
+    known = list(dict.fromkeys(known))
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5) or [
+                k for k in known if k.lower() == name.lower()]
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise UnsupportedError(f"{source}: {option} names target {name!r}{hint}; "
+                                   f"the file's targets: {', '.join(known) or 'none'}")
 
 
 def emit(text: str, output: Path | None) -> None:

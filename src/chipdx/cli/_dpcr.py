@@ -10,17 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, emit, out, require_partitions
+from chipdx.cli._common import EXIT_OK, emit, out, require_known, require_partitions
 from chipdx.errors import FormatError
 from chipdx.io import read_text
 from chipdx.model import SampleType
 
 if TYPE_CHECKING:  # the analysis (pandas, scipy) is imported when the command runs, not at start-up
+    import pandas as pd
+
     from chipdx.analysis import dpcr
 
-__all__ = ["add_commands", "read_layout"]
+__all__ = ["ABUNDANCE_COLUMNS", "add_commands", "read_layout"]
 
 _LAYOUT_REQUIRED = ("well", "target", "channel")
+#: Columns ``--fractional-abundance`` adds after the SPEC §7 ones (per cent, 95 % interval).
+ABUNDANCE_COLUMNS = ("fractional_abundance_pct", "fa_ci_low_pct", "fa_ci_high_pct")
 
 
 def _float(value: str, default: float, file: str, line: int, name: str) -> float:
@@ -96,6 +100,28 @@ def _crosstalk_triple(value: str) -> tuple[str, str, float]:
         raise argparse.ArgumentTypeError(f"takes FROM:TO=FRACTION, got {value!r}") from None
 
 
+def _abundance_pair(value: str) -> tuple[str, str]:
+    target, _, reference = value.partition(":")
+    if not target.strip() or not reference.strip():
+        raise argparse.ArgumentTypeError(f"takes TARGET:REFERENCE (e.g. Mutant:WT), got {value!r}")
+    return target.strip(), reference.strip()
+
+
+def _with_abundance(frame: pd.DataFrame, pair: tuple[str, str], source: str) -> pd.DataFrame:
+    """The table with the target's fractional abundance (% of target + reference copies) on the target's rows."""
+    from chipdx.analysis import dpcr
+
+    require_known("--fractional-abundance", pair, frame["target"], source)
+    target, reference = pair
+    fa = dpcr.fractional_abundance(frame, target=target, reference=reference)
+    keys = [k for k in ("run", "well") if k in fa.columns]
+    percent = fa[keys].assign(target=target, fractional_abundance_pct=100 * fa.fractional_abundance,
+                              fa_ci_low_pct=100 * fa.fa_low, fa_ci_high_pct=100 * fa.fa_high)
+    merged = frame.merge(percent, on=[*keys, "target"], how="left")
+    merged.attrs = frame.attrs
+    return merged
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -109,9 +135,15 @@ def _analyze(args: argparse.Namespace) -> int:
     for path, dataset in zip(args.inputs, datasets, strict=True):
         require_partitions(dataset, path)  # before any analysis: a qPCR file would give a header-only table
     frames = []
-    for dataset in datasets:
-        frames.append(dpcr.analyze(dataset, layout=layout, settings=settings))
-    result = pd.concat(frames, ignore_index=True)[list(dpcr.RESULT_COLUMNS)]
+    columns = list(dpcr.RESULT_COLUMNS)
+    for path, dataset in zip(args.inputs, datasets, strict=True):
+        frame = dpcr.analyze(dataset, layout=layout, settings=settings)
+        if args.fractional_abundance:
+            frame = _with_abundance(frame, args.fractional_abundance, str(path))
+        frames.append(frame)
+    if args.fractional_abundance:
+        columns += list(ABUNDANCE_COLUMNS)
+    result = pd.concat(frames, ignore_index=True)[columns]
     emit(result.to_csv(index=False, float_format="%.6g", lineterminator="\n"), args.output)
     if args.output:
         out(f"wrote     {args.output} ({len(result)} rows)")
@@ -139,5 +171,8 @@ def add_commands(commands: Any) -> None:
     analyze.add_argument("--rain", choices=["threshold", "positive"], default="threshold",
                          help="positive: lower thresholds to the negative-cloud edge so rain counts positive")
     analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
+    analyze.add_argument("--fractional-abundance", metavar="TARGET:REFERENCE", type=_abundance_pair,
+                         help="add the target's share of target + reference copies in %% with its 95%% interval "
+                              "(e.g. Mutant:WT; QuantaSoft's fractional abundance)")
     analyze.set_defaults(handler=_analyze)
 
