@@ -88,7 +88,7 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
     from chipdx.analysis.dpcr import RESULT_COLUMNS
     from chipdx.analysis.qpcr import COLUMNS
     from chipdx.cli._common import LOG_NAME, write_event_log
-    from chipdx.cli._interpret import INTERPRET_COLUMNS
+    from chipdx.cli._interpret import INTERPRET_COLUMNS, call_rows
     from chipdx.io.records import write_records
 
     paths = {"run": folder / "cartridge.rdml", "truth": folder / "truth.csv", "log": folder / LOG_NAME,
@@ -99,9 +99,7 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
     write_event_log(paths["log"], cartridge.execution.events)
     _table_csv(paths["results"], analysis.reactions, list(COLUMNS))
     _table_csv(paths["dpcr"], analysis.dpcr, list(RESULT_COLUMNS))
-    _csv(paths["calls"], list(INTERPRET_COLUMNS),
-         [[r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids)]
-          for r in analysis.results])
+    _csv(paths["calls"], list(INTERPRET_COLUMNS), call_rows(analysis.results))
     return paths
 
 

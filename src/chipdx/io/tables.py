@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._safety import read_file_bounded
-from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, split_lines, split_rows
+from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, gunzip_head, split_lines, split_rows
 
 __all__ = [
     "CQ_COLUMNS",
@@ -60,6 +60,7 @@ _COLUMN_ALIASES = {"sample_name": "sample", "target_name": "target", "ct": "cq",
 _TYPE_ALIASES = {"unknown": "unkn", "sample": "unkn", "specimen": "unkn", "negative_control": "ntc",
                  "no_template_control": "ntc", "positive_control": "pos", "extraction_control": "ext"}
 MAX_CYCLES = 200
+_HEAD_BYTES = 65536
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -124,7 +125,8 @@ def table_columns(path: str | Path) -> tuple[str, ...]:
     """The column names of a delimited table's header, normalised as the readers use them.
 
     Quoted or not, ``,`` / ``;`` / tab separated, any case, with or without Excel's byte-order
-    mark, plain or gzipped. A file that is not text has no columns (``()``).
+    mark, plain or gzipped; only the first 64 KiB are read. A folder or a file that is not text
+    has no columns (``()``); a missing file raises :class:`~chipdx.errors.FormatError`.
 
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -134,12 +136,21 @@ def table_columns(path: str | Path) -> tuple[str, ...]:
     ('sample', 'sample_type', 'target', 'cq')
     """
     path = Path(path)
+    if path.is_dir():
+        return ()
     try:
-        text = _text(path)
+        with path.open("rb") as stream:
+            head = gunzip_head(stream.read(_HEAD_BYTES))
+    except OSError:
+        read_file_bounded(path)  # raises the one-line error (no such file, permission denied)
+        raise
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ()
+    header = _header_line(decode_text(head))
+    try:
+        rows = split_rows(header, guess_dialect(header)[0], source=str(path)) if header else []
     except FormatError:
         return ()
-    header = _header_line(text)
-    rows = split_rows(header, guess_dialect(header)[0], source=str(path)) if header else []
     return tuple(_column_name(c) for c in rows[0]) if rows else ()
 
 
