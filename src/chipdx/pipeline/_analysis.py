@@ -8,14 +8,14 @@ come through here, so they give the same answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
-from chipdx.analysis.qpcr import analyze_run, decode
+from chipdx.analysis.qpcr import COLUMNS, analyze_run, reaction_columns
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
@@ -75,21 +75,10 @@ class Analysis:
 
 def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     curves, amplicons = analyze_run(dataset, run)
-    samples = [dataset.sample(r.sample_id) for r in run.reactions]
-    table = pd.DataFrame({
-        "run": run.id,
-        "well": [r.well.label for r in run.reactions],
-        "sample": [r.sample_id for r in run.reactions],
-        "sample_type": [s.type_for(r.target_id).value for s, r in zip(samples, run.reactions, strict=True)],
-        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in samples],
-        "target": [r.target_id for r in run.reactions],
-        "dye": [dataset.target(r.target_id).dye_id for r in run.reactions],
-        "cq": curves.cq,
-        "efficiency": curves.efficiency,
-        "n0": amplicons.n0,
-        "amplified": curves.amplified,
-        "flags": [";".join(codes) for codes in decode(curves.flags | amplicons.flags)],
-    })
+    columns = reaction_columns(dataset, run, curves, amplicons)
+    table = pd.DataFrame({name: columns[name] for name in COLUMNS})
+    table["amplified"] = table["amplified"].astype(bool)
+    table.attrs.update(method=f"{curves.method}; {amplicons.method}", parameters=asdict(curves.parameters))
     _, amplicon_of = np.unique(np.asarray(table["target"], dtype=str), return_inverse=True)
     threshold = np.asarray(amplicons.log10_threshold)[amplicon_of.reshape(-1)]  # per amplicon -> per reaction
     calls = model.classifier.classify(run.fluorescence)
