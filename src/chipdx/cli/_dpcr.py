@@ -138,6 +138,8 @@ def _analyze(args: argparse.Namespace) -> int:
     columns = list(dpcr.RESULT_COLUMNS)
     for path, dataset in zip(args.inputs, datasets, strict=True):
         frame = dpcr.analyze(dataset, layout=layout, settings=settings)
+        require_known("--threshold", (name for name, _ in args.threshold or ()),
+                      [*frame["target"], *frame["channel"]], str(path), kind="target or channel")
         if args.fractional_abundance:
             frame = _with_abundance(frame, args.fractional_abundance, str(path))
         frames.append(frame)

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import argparse
 import io as _stdio
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, out, require_reactions
+from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, out, require_known, require_reactions
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["add_commands"]
+__all__ = ["CALL_COLUMNS", "add_commands", "reaction_rows"]
 
 _CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
 
@@ -38,23 +39,37 @@ def _emit(frame: pd.DataFrame, output: Path | None) -> None:
     _write_text(buffer.getvalue(), output, len(frame))
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.6g}"
-    return str(value)
+#: Added after the SPEC §7 columns: the classifier's call, the final call a lab acts on, efficiency in %.
+CALL_COLUMNS = ("ai_call", "call", "efficiency_pct")
+
+
+def reaction_rows(columns: Mapping[str, Sequence[Any]], curve_calls: Sequence[str | None],
+                  names: Sequence[str]) -> list[list[str]]:
+    """Rows of ``names`` (SPEC §7 columns, then :data:`CALL_COLUMNS`, then any detail columns).
+
+    ``call`` is the engine's Cq read through the classifier (:func:`~chipdx.interpret.calls.reaction_call`):
+    a Cq on a curve the classifier calls not amplified does not make the reaction amplified.
+    """
+    from chipdx.interpret.calls import reaction_call
+
+    cq = [float(v) for v in columns["cq"]]
+    derived = {"ai_call": [c or "" for c in curve_calls],
+               "call": [reaction_call(q, c) for q, c in zip(cq, curve_calls, strict=True)],
+               "efficiency_pct": [(float(e) - 1.0) * 100.0 for e in columns["efficiency"]]}
+    values = [derived[name] if name in derived else list(columns[name]) for name in names]
+    return [[cell_text(v) for v in row] for row in zip(*values, strict=True)]
 
 
 def _analyze(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
+    from chipdx.pipeline import reaction_curve_calls
 
-    names = DETAIL_COLUMNS if args.detailed else COLUMNS
+    names = (*COLUMNS, *CALL_COLUMNS, *(DETAIL_COLUMNS[len(COLUMNS):] if args.detailed else ()))
     dataset = io.read(args.input, melt=False)
     require_reactions(dataset, args.input)
     columns = analyze_columns(dataset)
-    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
-    _write_text(csv_text(names, rows), args.output, len(columns["run"]))
+    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, reaction_curve_calls(dataset), names)
+    _write_text(csv_text(names, rows), args.output, len(rows))
     return EXIT_OK
 
 
@@ -144,6 +159,9 @@ def _relative(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
     table = analyze_detailed(io.read(args.input, melt=False))
+    require_known("--reference", args.reference, table["target"], str(args.input))
+    if args.calibrator is not None:
+        require_known("--calibrator", [args.calibrator], table["sample"], str(args.input), kind="sample")
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()

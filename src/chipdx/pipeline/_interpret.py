@@ -50,6 +50,9 @@ def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -
     from chipdx.interpret.rules import interpret_observations
 
     observations = _table_observations(path)
+    from chipdx.interpret.assays import require_assay_targets
+
+    require_assay_targets(assay, (o.target for o in observations), str(path))
     model = load_model(DEFAULT_MODEL) if any(o.curve_call is not None for o in observations) else None
     return tuple(interpret_observations(observations, assay, require_controls=require_controls,
                                         model_id=model.model_id if model else None,
