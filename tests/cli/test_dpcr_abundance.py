@@ -65,7 +65,7 @@ def test_an_unknown_target_is_refused_with_the_close_name(tmp_path: Path, capsys
     out = tmp_path / "fa.csv"
     assert main(["dpcr", "analyze", str(folder), "--fractional-abundance", "Mut:WT", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "'Mut' (did you mean Mutant?)" in err and "Mutant, WT" in err and err.count("\n") == 1
+    assert "'Mut' (did you mean Mutant?)" in err and "the file has: Mutant, WT" in err and err.count("\n") == 1
     assert not out.exists()
     with pytest.raises(SystemExit) as usage:
         main(["dpcr", "analyze", str(folder), "--fractional-abundance", "Mutant"])

@@ -88,7 +88,7 @@ def require_known(option: str, names: Iterable[str], known: Iterable[str], sourc
     ...     require_known("--threshold", ["N1", "Rp"], ["N1", "N2", "RP"], "run.rdml")
     ... except UnsupportedError as err:
     ...     print(err)
-    run.rdml: --threshold names target 'Rp' (did you mean RP?); the file's targets: N1, N2, RP
+    run.rdml: --threshold names target 'Rp' (did you mean RP?); the file has: N1, N2, RP
     """
     known = list(dict.fromkeys(known))
     for name in names:
@@ -96,7 +96,7 @@ def require_known(option: str, names: Iterable[str], known: Iterable[str], sourc
             close = close_names(name, known)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise UnsupportedError(f"{source}: {option} names {kind} {name!r}{hint}; "
-                                   f"the file's {kind}s: {', '.join(known) or 'none'}")
+                                   f"the file has: {', '.join(known) or 'none'}")
 
 
 def cell_text(value: object) -> str:
