@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from chipdx.model import Dataset
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "cell_text", "csv_text", "emit",
-           "fail",
-           "missing_output_folder", "out", "progress", "require_known", "require_partitions", "require_reactions",
+           "fail", "missing_output_folder", "note", "out", "progress", "require_known", "require_partitions",
+           "require_reactions",
            "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -125,6 +125,11 @@ def emit(text: str, output: Path | None) -> None:
         return
     with atomic_output(output) as stream:
         stream.write(text.encode())
+
+
+def note(message: str) -> None:
+    """Print one line about the input (not an error) to standard error."""
+    sys.stderr.write(f"chipdx: note: {message}\n")
 
 
 def fail(message: str) -> int:

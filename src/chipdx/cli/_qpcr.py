@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, out, require_known, require_reactions
+from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -61,12 +61,18 @@ def reaction_rows(columns: Mapping[str, Sequence[Any]], curve_calls: Sequence[st
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
+    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, REPORTED_COLUMNS, analyze_columns
     from chipdx.pipeline import reaction_curve_calls
 
-    names = (*COLUMNS, *CALL_COLUMNS, *(DETAIL_COLUMNS[len(COLUMNS):] if args.detailed else ()))
     dataset = io.read(args.input, melt=False)
     require_reactions(dataset, args.input)
+    base: tuple[str, ...] = COLUMNS
+    if all(run.amplification is None for run in dataset.runs):
+        note(f"{args.input}: no amplification curves in the file: chipdx's own Cq is empty, the instrument's "
+             "reported Cq is in column instrument_cq")
+        base = REPORTED_COLUMNS
+    detail = tuple(c for c in DETAIL_COLUMNS if c not in base) if args.detailed else ()
+    names = (*base, *CALL_COLUMNS, *detail)
     columns = analyze_columns(dataset)
     rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, reaction_curve_calls(dataset), names)
     _write_text(csv_text(names, rows), args.output, len(rows))
