@@ -10,8 +10,21 @@ code::
     │   ├── UnknownFormatError    no registered format recognises the file
     │   ├── UnsafeInputError      DTD/entities, zip bombs, oversized input
     │   └── UndeclaredReferenceError       a reference to an undeclared sample/target/dye
+    │   └── ProtocolError         a chip protocol that cannot run (sim)
     ├── ValidationError           a file reads but breaks a consistency rule
-    └── UnsupportedError          a valid request the software cannot honour
+    ├── UnsupportedError          a valid request the software cannot honour
+    ├── InvalidParameterError     a parameter outside its allowed values (also a ValueError)
+    ├── NotFittedError            an estimator used before ``fit`` (also an AttributeError)
+    ├── ChipError                 the simulated chip cannot carry out a request
+    │   ├── ManualError           a manual command (unknown name, off the grid, no route)
+    │   └── NoRouteError          no placement or route for a protocol step
+    └── DeviceControlError        SiLA 2 device control
+        ├── ClientError           the server cannot be reached or refused the request
+        └── ServerError           the server cannot start
+
+Every exception class of chipdx is defined in this module (``tests/test_errors_tree.py``
+walks the package and fails on one defined elsewhere); the modules that raise them
+re-export them where their users import them from.
 
 Warnings use :class:`ChipdxWarning` so that callers can filter them.
 
@@ -25,9 +38,18 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "ChipError",
     "ChipdxError",
     "ChipdxWarning",
+    "ClientError",
+    "DeviceControlError",
     "FormatError",
+    "InvalidParameterError",
+    "ManualError",
+    "NoRouteError",
+    "NotFittedError",
+    "ProtocolError",
+    "ServerError",
     "UndeclaredReferenceError",
     "UnknownFormatError",
     "UnsafeInputError",
@@ -99,6 +121,50 @@ class ValidationError(ChipdxError):
 
 class UnsupportedError(ChipdxError):
     """A well-formed request that chipdx cannot honour (for example, an unknown output format)."""
+
+
+class ProtocolError(FormatError):
+    """A protocol that cannot run: unknown operation, bad value, impossible request."""
+
+
+class InvalidParameterError(ChipdxError, ValueError):
+    """A parameter outside its allowed values (scikit-learn's ``InvalidParameterError`` in spirit).
+
+    >>> str(InvalidParameterError("CurveClassifier", "band_on", "'calibrated' or 'raw'", "'nonsense'"))
+    "CurveClassifier: parameter band_on: expected 'calibrated' or 'raw', found 'nonsense'"
+    """
+
+    def __init__(self, owner: str, parameter: str, expected: str, found: str) -> None:
+        self.owner, self.parameter, self.expected, self.found = owner, parameter, expected, found
+        super().__init__(f"{owner}: parameter {parameter}: expected {expected}, found {found}")
+
+
+class NotFittedError(ChipdxError, AttributeError):
+    """An estimator used before ``fit`` (scikit-learn's ``NotFittedError`` in spirit)."""
+
+
+class ChipError(ChipdxError):
+    """The simulated chip cannot carry out a request."""
+
+
+class ManualError(ChipError):
+    """A manual command that the chip cannot carry out (unknown name, off the grid, no route)."""
+
+
+class NoRouteError(ChipError):
+    """No placement or route exists for an operation (the run must abort)."""
+
+
+class DeviceControlError(ChipdxError):
+    """SiLA 2 device control failed."""
+
+
+class ClientError(DeviceControlError):
+    """The server cannot be reached, or it refused the request (its defined error, one line)."""
+
+
+class ServerError(DeviceControlError):
+    """The server cannot start (port in use, bad address, discovery unavailable)."""
 
 
 class ChipdxWarning(UserWarning):

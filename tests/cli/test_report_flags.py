@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from chipdx.cli._pipeline import analyze_dataset
 from chipdx.model import AmplificationCurves
+from chipdx.pipeline import analyze_dataset
 from chipdx.report import build_report
 from chipdx.sim import default_design, simulate_qpcr
 

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from chipdx._version import __version__
 from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _qpcr, _report, _sila, _simulate
-from chipdx.cli._common import EXIT_INVALID
+from chipdx.cli._common import EXIT_INVALID, fail, missing_output_folder
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chipdx",
         description="Sample-to-answer software for a digital lab-on-a-chip molecular diagnostic.",
+        epilog=_formats_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"chipdx {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -38,10 +39,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _formats_epilog() -> str:
+    """The formats chipdx reads (sniffed by content), for ``--help``: errors point here instead of listing them."""
+    from chipdx import io
+
+    lines = [f"  {f.name:<20} {f.description}" for f in io.formats() if f.reader is not None]
+    return "formats read (sniffed by content, then by file ending):\n" + "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    folder_error = missing_output_folder(args)
+    if folder_error is not None:
+        return fail(f"error: {folder_error}")
     try:
         return handler(args)
     except ChipdxError as exc:

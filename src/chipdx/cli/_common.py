@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io as text_io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from chipdx.io._atomic import atomic_output
+from chipdx.errors import UnsupportedError
+from chipdx.io import atomic_output
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "csv_text", "emit", "fail", "out", "progress"]
+if TYPE_CHECKING:
+    from chipdx.model import Dataset
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
+           "missing_output_folder", "out", "progress", "require_partitions", "require_reactions",
+           "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+#: The run log written beside simulated data (one JSON event per line).
+LOG_NAME = "run_log.jsonl"
 
 
 def out(text: str = "") -> None:
@@ -28,6 +39,44 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+#: Argument names (``dest``) that name an output file: ``-o/--output``, ``convert``'s OUT, ``--targets-out``.
+OUTPUT_OPTIONS = ("output", "targets_out")
+
+
+def missing_output_folder(args: argparse.Namespace) -> str | None:
+    """The one-line error for an output file whose folder does not exist, or None when all can be written.
+
+    Checked once, before any command runs, so a mistyped folder is refused before the work and never
+    created silently (folders for outputs are the user's to make).
+    """
+    for name in OUTPUT_OPTIONS:
+        path = getattr(args, name, None)
+        if isinstance(path, Path) and not path.parent.is_dir():
+            return f"{path}: output folder {path.parent} does not exist (create it first)"
+    return None
+
+
+def require_partitions(dataset: Dataset, source: Path) -> None:
+    """Refuse a file without dPCR partitions before ``dpcr analyze`` writes an empty table."""
+    if any(run.partitions for run in dataset.runs):
+        return
+    if any(run.amplification is not None for run in dataset.runs):
+        raise UnsupportedError(f"{source}: holds qPCR curves, no dPCR partitions: use chipdx qpcr analyze")
+    if any(run.reactions for run in dataset.runs):
+        raise UnsupportedError(f"{source}: holds qPCR reactions (Cq values), no dPCR partitions: "
+                               "use chipdx qpcr analyze")
+    raise UnsupportedError(f"{source}: holds no dPCR partitions")
+
+
+def require_reactions(dataset: Dataset, source: Path) -> None:
+    """Refuse a file without qPCR reactions before ``qpcr analyze`` writes an empty table."""
+    if any(run.reactions for run in dataset.runs):
+        return
+    if any(run.partitions for run in dataset.runs):
+        raise UnsupportedError(f"{source}: holds dPCR partitions, no qPCR curves: use chipdx dpcr analyze")
+    raise UnsupportedError(f"{source}: holds no qPCR reactions")
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -72,3 +121,11 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
             bar.advance(task, steps)
 
         yield advance
+
+
+def write_event_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
+    """Write a run's events as JSON lines, atomically (the log beside simulated data)."""
+    from chipdx.sim.execute import events_to_jsonl
+
+    with atomic_output(path) as stream:
+        stream.write(events_to_jsonl(tuple(events)))

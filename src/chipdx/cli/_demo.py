@@ -87,8 +87,8 @@ def _table_csv(path: Path, frame: Any, columns: list[str]) -> None:
 def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Path]:
     from chipdx.analysis.dpcr import RESULT_COLUMNS
     from chipdx.analysis.qpcr import COLUMNS
+    from chipdx.cli._common import LOG_NAME, write_event_log
     from chipdx.cli._interpret import INTERPRET_COLUMNS
-    from chipdx.cli._simulate import LOG_NAME, _write_log
     from chipdx.io.records import write_records
 
     paths = {"run": folder / "cartridge.rdml", "truth": folder / "truth.csv", "log": folder / LOG_NAME,
@@ -96,7 +96,7 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
              "calls": folder / "calls.csv"}
     io.write(cartridge.dataset, paths["run"])
     write_records(paths["truth"], cartridge.truth)
-    _write_log(paths["log"], cartridge.execution.events)
+    write_event_log(paths["log"], cartridge.execution.events)
     _table_csv(paths["results"], analysis.reactions, list(COLUMNS))
     _table_csv(paths["dpcr"], analysis.dpcr, list(RESULT_COLUMNS))
     _csv(paths["calls"], list(INTERPRET_COLUMNS),
@@ -106,9 +106,7 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from chipdx.cli._interpret import load_assay_spec
-    from chipdx.cli._pipeline import analyze_dataset, combine, interpret_dataset
-    from chipdx.cli._report import write_report
+    from chipdx.pipeline import analyze_dataset, combine, interpret_dataset, load_assay, write_report
 
     start = time.perf_counter()
     folder = Path(args.out)
@@ -119,7 +117,7 @@ def _demo(args: argparse.Namespace) -> int:
             return fail(f"demo cartridge run aborted: {cartridge.execution.reason}")
         analysis = analyze_dataset(combine(cartridge.dataset, dpcr, melt), dpcr_settings=_chip_calibration())
         advance(1)
-        analysis = interpret_dataset(analysis, load_assay_spec(DEMO_ASSAY))
+        analysis = interpret_dataset(analysis, load_assay(DEMO_ASSAY))
         paths = _write_outputs(folder, cartridge, analysis)
         advance(1)
         paths["report"] = folder / "report.html"

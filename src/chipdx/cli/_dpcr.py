@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, emit, out
+from chipdx.cli._common import EXIT_OK, emit, out, require_partitions
 from chipdx.errors import FormatError
-from chipdx.io._text import read_text
+from chipdx.io import read_text
 from chipdx.model import SampleType
 
 if TYPE_CHECKING:  # the analysis (pandas, scipy) is imported when the command runs, not at start-up
@@ -105,9 +105,11 @@ def _analyze(args: argparse.Namespace) -> int:
     settings = dpcr.DpcrSettings(ci_method=args.ci, partition_volume_nl=args.partition_volume_nl,
                                  volume_cv=args.volume_cv, thresholds=tuple(args.threshold or ()),
                                  crosstalk=tuple(args.crosstalk or ()), spill=args.spill, rain=args.rain)
+    datasets = [io.read(path) for path in args.inputs]
+    for path, dataset in zip(args.inputs, datasets, strict=True):
+        require_partitions(dataset, path)  # before any analysis: a qPCR file would give a header-only table
     frames = []
-    for path in args.inputs:
-        dataset = io.read(path)
+    for dataset in datasets:
         frames.append(dpcr.analyze(dataset, layout=layout, settings=settings))
     result = pd.concat(frames, ignore_index=True)[list(dpcr.RESULT_COLUMNS)]
     emit(result.to_csv(index=False, float_format="%.6g", lineterminator="\n"), args.output)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, out
+from chipdx.cli._common import EXIT_OK, csv_text, emit, out, require_reactions
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -50,7 +50,9 @@ def _analyze(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
 
     names = DETAIL_COLUMNS if args.detailed else COLUMNS
-    columns = analyze_columns(io.read(args.input, melt=False))
+    dataset = io.read(args.input, melt=False)
+    require_reactions(dataset, args.input)
+    columns = analyze_columns(dataset)
     rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
     _write_text(csv_text(names, rows), args.output, len(columns["run"]))
     return EXIT_OK

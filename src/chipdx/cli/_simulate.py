@@ -12,14 +12,13 @@ import argparse
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.cli._common import EXIT_OK, LOG_NAME, fail, out, write_event_log
 from chipdx.io.records import write_records
 from chipdx.model import Dataset, PartitionCall
 
@@ -29,16 +28,8 @@ if TYPE_CHECKING:  # the simulator loads only when a simulate command runs (keep
 
 __all__ = ["add_commands"]
 
-LOG_NAME = "run_log.jsonl"
 #: Largest plate written as a QuantStudio text export beside the RDML (the 384-well block).
 QUANTSTUDIO_MAX_WELLS = 384
-
-
-def _write_log(path: Path, events: Sequence[dict[str, Any]]) -> None:
-    from chipdx.sim.execute import events_to_jsonl
-
-    with io.atomic_output(path) as stream:
-        stream.write(events_to_jsonl(tuple(events)))
 
 
 def _settings_log(command: str, args: argparse.Namespace, dataset: Dataset) -> list[dict[str, Any]]:
@@ -74,7 +65,7 @@ def _qpcr(args: argparse.Namespace) -> int:
     io.write(dataset, target)
     text = export_quantstudio(dataset, target.with_name(f"{target.stem}_quantstudio.txt"))
     write_records(target.parent / "truth.csv", truth)
-    _write_log(target.parent / LOG_NAME, _settings_log("simulate qpcr", args, dataset))
+    write_event_log(target.parent / LOG_NAME, _settings_log("simulate qpcr", args, dataset))
     out(f"wrote     {target} ({len(truth)} reactions, {args.cycles} cycles, simulated)")
     if text is not None:
         out(f"wrote     {text} (QuantStudio text export)")
@@ -131,7 +122,7 @@ def _dpcr(args: argparse.Namespace) -> int:
     io.write(dataset, rdml)
     extra = export_qx_plate(dataset, folder) if profile is DROPLET else []
     write_records(folder / "truth.csv", truth, rename={"lambda_": "lambda"})
-    _write_log(folder / LOG_NAME, _settings_log("simulate dpcr", args, dataset))
+    write_event_log(folder / LOG_NAME, _settings_log("simulate dpcr", args, dataset))
     wells = len(dataset.runs[0].partitions)
     out(f"wrote     {rdml} ({wells} wells, {profile.name} profile, {profile.volume_nl} nL partitions, simulated)")
     if extra:
@@ -169,7 +160,7 @@ def _cartridge(args: argparse.Namespace) -> int:
     faults = _faults(args, rng, cartridge_chip(args.specimens))
     result = simulate_cartridge(specimens, rng=rng, faults=faults, cycles=args.cycles, melt=args.melt)
     folder: Path = args.out
-    _write_log(folder / LOG_NAME, result.execution.events)
+    write_event_log(folder / LOG_NAME, result.execution.events)
     for line in _summary(result.execution):
         out(line)
     if result.dataset is None:
@@ -200,7 +191,7 @@ def _protocol(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     execution = execute(protocol, chip, rng=rng, faults=_faults(args, rng, chip))
     folder: Path = args.out
-    _write_log(folder / LOG_NAME, execution.events)
+    write_event_log(folder / LOG_NAME, execution.events)
     for line in _summary(execution):
         out(line)
     out(f"log       {folder / LOG_NAME}")

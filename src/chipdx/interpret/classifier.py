@@ -41,6 +41,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
+from chipdx.errors import InvalidParameterError, NotFittedError
 from chipdx.interpret._trees import TreeEnsemble
 from chipdx.interpret.artefacts import BLOCKING_FLAGS, FLAG_CODES, artefact_flags
 from chipdx.interpret.features import curve_features
@@ -49,6 +50,7 @@ __all__ = ["REASON_CODES", "Call", "CurveCalls", "CurveClassifier"]
 
 Call = Literal["amplified", "not_amplified", "review"]
 BandScale = Literal["calibrated", "raw"]
+BAND_SCALES: tuple[BandScale, ...] = ("calibrated", "raw")
 
 REASON_CODES: dict[str, str] = {
     "AI-AMPLIFIED": "classifier: amplified, outside the review band",
@@ -144,6 +146,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def fit_features(self, features: ArrayLike, y: ArrayLike, *, groups: ArrayLike | None = None,
                      sample_weight: ArrayLike | None = None) -> CurveClassifier:
         """Like :meth:`fit`, from a precomputed :func:`curve_features` matrix."""
+        self.validate_params()
         f = np.asarray(features, dtype=np.float64)
         labels = np.asarray(y).astype(int)
         keep = ~np.isnan(f).any(axis=1)
@@ -172,6 +175,40 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = f.shape[1]
         return self
 
+    def validate_params(self) -> None:
+        """Raise :class:`~chipdx.errors.InvalidParameterError` for a parameter outside its range.
+
+        Run by :meth:`fit` (as scikit-learn does) and by the model store when a model is loaded.
+
+        >>> try:
+        ...     CurveClassifier(band_on="nonsense").validate_params()  # type: ignore[arg-type]
+        ... except InvalidParameterError as err:
+        ...     print(err)
+        CurveClassifier: parameter band_on: expected one of 'calibrated', 'raw', found 'nonsense'
+        """
+        if self.band_on not in BAND_SCALES:
+            self._invalid("band_on", "one of " + ", ".join(map(repr, BAND_SCALES)), self.band_on)
+        for name in ("max_iter", "max_leaf_nodes", "min_samples_leaf"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                self._invalid(name, "an integer >= 1", value)
+        if not (isinstance(self.n_splits, int) and not isinstance(self.n_splits, bool) and self.n_splits >= 2):
+            self._invalid("n_splits", "an integer >= 2", self.n_splits)
+        for name, low, high in (("alpha", 0.0, 1.0), ("ood_quantile", 0.0, 1.0), ("learning_rate", 0.0, np.inf)):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not low < value < high:
+                self._invalid(name, f"a number in ({low:g}, {high:g})", value)
+        if not isinstance(self.l2_regularization, int | float) or not self.l2_regularization >= 0:
+            self._invalid("l2_regularization", "a number >= 0", self.l2_regularization)
+
+    def _invalid(self, name: str, expected: str, found: object) -> None:
+        raise InvalidParameterError(type(self).__name__, name, expected, repr(found))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "ensemble_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit() or load a model "
+                                 "with chipdx.interpret.model_store before using it")
+
     def _calibrate(self, raw_p: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(np.interp(raw_p, self.calibration_x_, self.calibration_y_))
 
@@ -188,6 +225,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _scores(self, features: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Calibrated ``p_amplified`` and the uncalibrated tree probability (``NaN`` without features)."""
+        self._check_fitted()
         f = np.asarray(features, dtype=np.float64)
         p, raw = np.full(f.shape[0], np.nan), np.full(f.shape[0], np.nan)
         ok = ~np.isnan(f).any(axis=1)
@@ -209,6 +247,7 @@ class CurveClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         The limits are on the score named by ``band_on`` (calibrated or raw).
         """
+        self._check_fitted()
         return min(self.q_neg_, 1.0 - self.q_pos_), max(self.q_neg_, 1.0 - self.q_pos_)
 
     def classify(self, X: ArrayLike) -> CurveCalls:

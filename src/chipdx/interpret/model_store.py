@@ -128,6 +128,7 @@ def load_model(model_id: str = DEFAULT_MODEL, *, folder: Path | None = None, loc
     with np.load(io.BytesIO(npz), allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     clf = CurveClassifier(**meta["params"])
+    clf.validate_params()
     clf.ensemble_ = TreeEnsemble.from_arrays(arrays, baseline=meta["baseline"], max_depth=meta["max_depth"])
     for name in _ARRAYS:
         setattr(clf, name + "_", arrays[name])

@@ -1,63 +1,10 @@
 """Output records of interpretation (fields of ``ai_interpretation.md`` §6.5).
 
-Records are immutable: a human override is stored as a new record by the
-reporting layer, never by changing these.
+The records live in :mod:`chipdx.model` (so that the store and the LIS builders depend on
+the model alone); they are re-exported here, where interpretation makes them. Records are
+immutable: a human override is stored as a new record, never by changing these.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from chipdx.model import SampleResult, TargetResult
 
 __all__ = ["SampleResult", "TargetResult"]
-
-
-@dataclass(frozen=True, slots=True)
-class TargetResult:
-    """The call of one target in one sample, with its reasons and provenance.
-
-    ``p_amplified`` is the calibrated curve-classifier probability (the replicate
-    closest to 0.5 when there are several), ``None`` when no curve was classified
-    (for example, a Cq table input). ``call`` is ``detected``, ``not_detected``,
-    ``review`` or ``invalid``.
-    """
-
-    sample: str
-    target: str
-    role: str
-    channel: str
-    cq: float | None
-    copies_per_ul: float | None
-    p_amplified: float | None
-    flags: tuple[str, ...]
-    call: str
-    reason_codes: tuple[str, ...]
-    rule_ids: tuple[str, ...]
-    needs_review: bool
-    review_reason: str
-    wells: tuple[str, ...]
-    model_id: str | None
-    model_sha256: str | None
-    ruleset_id: str
-    ruleset_sha256: str
-    software_version: str
-
-
-@dataclass(frozen=True, slots=True)
-class SampleResult:
-    """The result of one sample: ``detected | not_detected | inconclusive | invalid |
-    presumptive_positive | review``, the action, reasons, rule ids and the target records."""
-
-    sample: str
-    sample_type: str
-    result: str
-    action: str
-    reason_codes: tuple[str, ...]
-    rule_ids: tuple[str, ...]
-    needs_review: bool
-    review_reason: str
-    targets: tuple[TargetResult, ...]
-    ruleset_id: str
-    ruleset_sha256: str
-    model_id: str | None
-    model_sha256: str | None
-    software_version: str

@@ -30,7 +30,8 @@ from chipdx.io import (
 )
 from chipdx.io._atomic import atomic_output
 from chipdx.io._registry import FileFormat, detect, formats, read, register, write
-from chipdx.io._safety import MAX_INPUT_BYTES
+from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded
+from chipdx.io._text import read_text
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -51,6 +52,8 @@ __all__ = [
     "qx_results",
     "rdml",
     "read",
+    "read_file_bounded",
+    "read_text",
     "records",
     "register",
     "roche_lc480",

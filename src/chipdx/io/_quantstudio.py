@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chipdx.errors import FormatError, quote
+from chipdx.errors import ChipdxError, FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType, Software, Well
 
@@ -34,7 +34,10 @@ _TASKS = {
     "PC_ALLELE_2": SampleType.POSITIVE_CONTROL,
     "PC_ALLELE_BOTH": SampleType.POSITIVE_CONTROL,
     "POSITIVE_CONTROL": SampleType.POSITIVE_CONTROL,
+    "POSITIVE CONTROL": SampleType.POSITIVE_CONTROL,  # Design & Analysis presence/absence workbooks
+    "IPC": SampleType.POSITIVE_CONTROL,  # internal positive control (presence/absence, genotyping)
     "NEGATIVE_CONTROL": SampleType.NTC,
+    "NEGATIVE CONTROL": SampleType.NTC,
     "BLOCKED_IPC": SampleType.NTC,
 }
 
@@ -42,8 +45,8 @@ _TASKS = {
 def sample_type_of_task(task: str) -> SampleType:
     """The sample type of a QuantStudio ``Task`` (unknown for tasks without an RDML match).
 
-    >>> sample_type_of_task("STANDARD"), sample_type_of_task("ntc")
-    (<SampleType.STANDARD: 'std'>, <SampleType.NTC: 'ntc'>)
+    >>> sample_type_of_task("STANDARD"), sample_type_of_task("ntc"), sample_type_of_task("IPC")
+    (<SampleType.STANDARD: 'std'>, <SampleType.NTC: 'ntc'>, <SampleType.POSITIVE_CONTROL: 'pos'>)
     """
     return _TASKS.get(task.strip().upper(), SampleType.UNKNOWN)
 
@@ -108,7 +111,7 @@ class Table:
         return value
 
 
-class _TableError(Exception):
+class _TableError(ChipdxError):
     """A problem found in a table, turned into a FormatError with the file name."""
 
     def __init__(self, place: str, expected: str, found: str) -> None:

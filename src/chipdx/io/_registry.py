@@ -106,9 +106,8 @@ def detect(path: str | Path) -> FileFormat:
     for file_format in readable:
         if suffix in file_format.extensions:
             return file_format
-    known = ", ".join(f.description for f in readable)
     found = "a folder with no recognised run files" if path.is_dir() else describe_bytes(head)
-    raise UnknownFormatError(str(path), "", f"a file in a known format ({known})", found)
+    raise UnknownFormatError(str(path), "", "a run file in a known format (listed by 'chipdx --help')", found)
 
 
 def _sha256(path: Path) -> str:

@@ -4,11 +4,19 @@ Each table is a sheet (``Results``, ``Amplification Data``, ``Multicomponent``,
 ``Raw Data``, ``Melt Curve Raw Data``, ``Standard Curve Result`` ...). A sheet
 starts with a metadata block (``File Name``, ``Instrument Type``, ``Block Type``,
 ... one key and value per row), then an empty row, then the header row (row 25 in
-the exports seen) and the data rows, which end at the next empty row.
+the exports seen) and the data rows. The data end at the first row that is not a
+well: an empty row, or a settings footer written straight after the last well
+(``Analysis Type``, ``Endogenous Control``, ``RQ Min/Max Confidence Level``,
+``Reference Sample`` key-value rows, as Design & Analysis 1.5.x and the Real-Time
+PCR software write them with or without a blank row before).
+
+Melt data are read from ``Melt Curve Raw Data`` or ``Melt Curve Raw`` (both names
+occur in exports); the table is the same.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +29,10 @@ from chipdx.model import Dataset
 __all__ = ["FORMAT", "read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
 
 _TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data")
+# other sheet names vendor software writes for the same table
+_SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data"}
+# what a data row holds in each well column: ``Well`` a number, ``Well Position`` a label
+_WELL_CELL = {"well": re.compile(r"^\s*\d+(\.0+)?\s*$"), "well position": re.compile(r"^\s*[A-Za-z]{1,2}\d{1,3}\s*$")}
 
 
 def sniff_quantstudio_xlsx(path: Path, head: bytes) -> bool:
@@ -51,31 +63,46 @@ def _split_sheet(name: str, rows: list[list[str]]) -> tuple[dict[str, str], Tabl
     if start >= len(rows):
         return meta, None
     header = tuple(c.strip() for c in rows[start])
+    well_columns = [(i, _WELL_CELL[name.lower()]) for i, name in enumerate(header) if name.lower() in _WELL_CELL]
     data: list[tuple[str, ...]] = []
     numbers: list[int] = []
     for index in range(start + 1, len(rows)):
-        if not any(c.strip() for c in rows[index]):
+        if not any(c.strip() for c in rows[index]) or _is_footer(rows[index], well_columns):
             break
         data.append(tuple(rows[index]))
         numbers.append(index + 1)
     return meta, Table(name, header, tuple(data), _place(name, numbers, start + 1, header))
 
 
+def _is_footer(row: list[str], well_columns: list[tuple[int, re.Pattern[str]]]) -> bool:
+    """A key-value row (at most two cells) whose well columns do not hold a well number / label.
+
+    A data row with a broken well keeps its many cells, so it still reaches the reader and is
+    refused there with its place; only a settings footer ends the table.
+    """
+    if not well_columns or sum(1 for c in row if c.strip()) > 2:
+        return False
+    return not all(column < len(row) and pattern.match(row[column]) for column, pattern in well_columns)
+
+
 def read_quantstudio_xlsx(path: Path) -> Dataset:
     """Read a QuantStudio Design & Analysis xlsx export into a dataset (one run)."""
     source = str(path)
-    wanted = set(_TABLES)
+    wanted = set(_TABLES) | set(_SHEET_ALIASES)
     if "Amplification Data" in sheet_names(path):
         wanted -= {"Multicomponent", "Multicomponent Data"}  # only used when amplification data is absent
     sheets = read_workbook(path, sheets_wanted=wanted)
     meta: dict[str, str] = {}
     tables: dict[str, Table] = {}
-    for name, rows in sheets.items():
-        sheet_meta, table = _split_sheet(name, rows)
+    for sheet, rows in sheets.items():
+        name = _SHEET_ALIASES.get(sheet, sheet)
+        if sheet != name and name in sheets:
+            continue  # the canonical sheet wins when both are there
+        sheet_meta, table = _split_sheet(sheet, rows)
         for key, value in sheet_meta.items():
             meta.setdefault(key, value)
         if table is not None and name in _TABLES:
-            tables[name] = table
+            tables[name] = Table(name, table.header, table.rows, table.place)
     if "Results" not in tables and "Amplification Data" not in tables:
         raise FormatError(source, "", "a 'Results' or 'Amplification Data' sheet with a header row",
                           f"sheets {', '.join(sheets) or 'none'}")

@@ -20,6 +20,7 @@ Examples
 from chipdx.model._curves import AmplificationCurves, MeltCurves
 from chipdx.model._partitions import PartitionCall, PartitionCounts, WellPartitions
 from chipdx.model._plate import LabelFormat, PlateFormat, Well
+from chipdx.model._results import DpcrWellResult, ReactionResult, ResultProvenance, SampleResult, TargetResult
 from chipdx.model._run import (
     CqMethod,
     Dataset,
@@ -36,6 +37,7 @@ __all__ = [
     "AmplificationCurves",
     "CqMethod",
     "Dataset",
+    "DpcrWellResult",
     "Dye",
     "DyeChemistry",
     "LabelFormat",
@@ -47,13 +49,17 @@ __all__ = [
     "Quantity",
     "QuantityUnit",
     "Reaction",
+    "ReactionResult",
     "ReportedResult",
+    "ResultProvenance",
     "Run",
     "Sample",
+    "SampleResult",
     "SampleType",
     "Sequences",
     "Software",
     "Target",
+    "TargetResult",
     "TargetType",
     "Well",
     "WellPartitions",

@@ -16,13 +16,10 @@ from typing import Any
 from sila2.client import SilaClient
 from sila2.framework import DefinedExecutionError
 
-from chipdx.errors import ChipdxError
+from chipdx.errors import ClientError
 
 __all__ = ["ClientError", "RemoteRun", "connect", "run_remote"]
 
-
-class ClientError(ChipdxError):
-    """The server cannot be reached, or it refused the request (its defined error, one line)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from sila2.server import SilaServer
 from sila2.server.encryption import generate_self_signed_certificate
 
 from chipdx._version import __version__
-from chipdx.errors import ChipdxError
+from chipdx.errors import ServerError
 from chipdx.io import atomic_output
 from chipdx.sila.features import feature
 from chipdx.sila.implementations import ChipControllerImpl, ProtocolRunnerImpl, SimulationControllerImpl
@@ -29,9 +29,6 @@ __all__ = ["SERVER_TYPE", "ServerError", "Started", "build_server", "start_serve
 SERVER_TYPE = "DLOCSim"
 _VENDOR_URL = "https://github.com/chipdx/chipdx"  # [assumption] project home; SiLA requires an http(s) URL
 
-
-class ServerError(ChipdxError):
-    """The server cannot start (port in use, bad address, discovery unavailable)."""
 
 
 @dataclass(frozen=True, slots=True)

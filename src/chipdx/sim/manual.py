@@ -17,16 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from chipdx.errors import ChipdxError
+from chipdx.errors import ManualError
 from chipdx.sim.chip import Cell, ChipSpec
 from chipdx.sim.faults import FaultPlan
 from chipdx.sim.sensing import Sensor
 
 __all__ = ["ManualChip", "ManualError", "MoveResult", "describe_chip"]
 
-
-class ManualError(ChipdxError):
-    """A manual command that the chip cannot carry out (unknown name, off the grid, no route)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,14 +32,11 @@ from typing import Any
 
 import yaml
 
-from chipdx.errors import FormatError, quote
+from chipdx.errors import ProtocolError, quote
 from chipdx.sim.chip import Cell, ChipSpec
 
 __all__ = ["Op", "Program", "Protocol", "ProtocolError", "Step", "load_protocol", "parse_protocol", "validate"]
 
-
-class ProtocolError(FormatError):
-    """A protocol that cannot run: unknown operation, bad value, impossible request."""
 
 
 class Op(StrEnum):

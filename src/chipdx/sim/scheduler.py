@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from chipdx.errors import ChipdxError
+from chipdx.errors import NoRouteError
 from chipdx.sim.chip import Cell, ChipSpec
 from chipdx.sim.dag import FRAME_S, Resources, dependencies, frames, priorities
 from chipdx.sim.protocol import Op, Protocol, Step
@@ -27,9 +27,6 @@ _DISPENSE_FRAMES = 4
 _SPLIT_FRAMES = 2
 _MERGE_FRAMES = 1
 
-
-class NoRouteError(ChipdxError):
-    """No placement or route exists for an operation (the run must abort)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from chipdx.analysis.dpcr._entry import Entry
 from chipdx.analysis.dpcr._layout import LayoutRow
 from chipdx.analysis.dpcr._multiplex import classify_multiplex
 from chipdx.analysis.dpcr._plate import PlateMatrix, default_layout, plate_matrix
@@ -33,25 +34,6 @@ __all__ = ["RESULT_COLUMNS", "analyze", "compensate"]
 #: The columns of ``chipdx dpcr analyze`` (SPEC §7), in order.
 RESULT_COLUMNS = ("well", "sample", "target", "channel", "n_total", "n_positive", "n_negative", "n_rain", "lambda",
                   "copies_per_ul", "ci_low", "ci_high", "threshold", "flags")
-
-
-@dataclasses.dataclass(slots=True)
-class _Entry:
-    """One (well, target) row being built."""
-
-    row: LayoutRow
-    well_index: int
-    sample: str
-    volume_nl: float
-    n_positive: int = 0
-    n_negative: int = 0
-    n_rain: int = 0
-    n_invalid: int = 0
-    threshold: float = float("nan")
-    rain_band: tuple[float, float] = (float("nan"), float("nan"))
-    resolution: float = float("nan")
-    method: str = ""
-    flags: list[str] = dataclasses.field(default_factory=list)
 
 
 def _manual(settings: DpcrSettings, target: str, channel: str) -> float | None:
@@ -79,12 +61,12 @@ def _fit_group(matrix: PlateMatrix, wells: NDArray[np.bool_], channel: int, nega
     return fit_threshold(column[mask], ntc_values=ntc_values, rain_edge=rain_edge)
 
 
-def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings) -> NDArray[np.float64]:
+def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) -> NDArray[np.float64]:
     """Threshold and count single-channel targets, pooled over wells per (channel, target).
 
     Returns the thresholds per (well, channel), NaN where a well has no target.
     """
-    groups: dict[tuple[int, str], list[_Entry]] = {}
+    groups: dict[tuple[int, str], list[Entry]] = {}
     for entry in entries:
         groups.setdefault((matrix.channels.index(entry.row.channel), entry.row.target), []).append(entry)
     thresholds = np.full((matrix.n_wells, len(matrix.channels)), np.nan)
@@ -108,7 +90,7 @@ def _simplex(matrix: PlateMatrix, entries: list[_Entry], settings: DpcrSettings)
     return thresholds
 
 
-def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry],
+def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[Entry],
                             settings: DpcrSettings) -> tuple[Correction, ...]:
     """:func:`_simplex`, redone on spill-compensated amplitudes when a threshold cuts a crosstalk cloud.
 
@@ -133,12 +115,12 @@ def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[_Entry],
                 entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
         return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
     for entry, done in zip(entries, trial, strict=True):
-        for field in dataclasses.fields(_Entry):
+        for field in dataclasses.fields(Entry):
             setattr(entry, field.name, getattr(done, field.name))
     return ()
 
 
-def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[_Entry]],
+def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry]],
                    fits: dict[tuple[int, str], ThresholdFit], thresholds: NDArray[np.float64],
                    settings: DpcrSettings) -> None:
     bands = np.full((matrix.n_wells, len(matrix.channels), 2), np.nan)
@@ -217,7 +199,7 @@ def _calibration(matrix: PlateMatrix, crosstalk: Sequence[tuple[str, str, float]
 
 
 def _entries(dataset: Dataset, run: Run, matrix: PlateMatrix, layout: Sequence[LayoutRow] | None,
-             settings: DpcrSettings) -> list[_Entry]:
+             settings: DpcrSettings) -> list[Entry]:
     rows = list(layout) if layout is not None else default_layout(dataset, run)
     index = {w.well.label: i for i, w in enumerate(matrix.wells)}
     entries = []
@@ -227,7 +209,7 @@ def _entries(dataset: Dataset, run: Run, matrix: PlateMatrix, layout: Sequence[L
             continue
         well = matrix.wells[index[label]]
         volume = settings.partition_volume_nl or well.volume_nl
-        entry = _Entry(row, index[label], row.sample or well.sample_id, volume)
+        entry = Entry(row, index[label], row.sample or well.sample_id, volume)
         missing = [c for c in row.channels if c not in matrix.channels or
                    not matrix.has_channel[index[label], matrix.channels.index(c)]]
         if missing:
@@ -242,7 +224,7 @@ def _label(text: str) -> str:
 
 
 def _count_only_rows(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
-                     settings: DpcrSettings) -> list[_Entry]:
+                     settings: DpcrSettings) -> list[Entry]:
     """Rows for wells known by counts only; a layout row for the well and target (or its
     channel) supplies the sample, type, dilution and reaction volume."""
     given = {(_label(r.well), key): r for r in (layout or ()) for key in (r.target, r.channel)}
@@ -256,7 +238,7 @@ def _count_only_rows(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | N
             if layout is not None and row is None:
                 continue  # wells and targets outside the layout are left out, as for amplitude wells
             row = row or LayoutRow(well.well.label, counts.target_id, dye, sample=well.sample_id)
-            entries.append(_Entry(row, -1, row.sample or well.sample_id, settings.partition_volume_nl or well.volume_nl,
+            entries.append(Entry(row, -1, row.sample or well.sample_id, settings.partition_volume_nl or well.volume_nl,
                                   n_positive=counts.positive, n_negative=counts.negative))
     return entries
 
@@ -269,13 +251,13 @@ def _dye(dataset: Dataset, target: str) -> str:
 
 
 def _run_entries(dataset: Dataset, run: Run, layout: Sequence[LayoutRow] | None,
-                 settings: DpcrSettings) -> tuple[list[_Entry], tuple[Correction, ...]]:
+                 settings: DpcrSettings) -> tuple[list[Entry], tuple[Correction, ...]]:
     raw = plate_matrix(dataset, run)
     corrections = _calibration(raw, settings.crosstalk)
     matrix = compensate(raw, settings.crosstalk)
     entries = _entries(dataset, run, matrix, layout, settings)
     usable = [e for e in entries if DpcrFlag.CHANNEL_MISSING not in e.flags]
-    per_well: dict[int, list[_Entry]] = {}
+    per_well: dict[int, list[Entry]] = {}
     for entry in usable:
         per_well.setdefault(entry.well_index, []).append(entry)
     multiplex = {w for w, es in per_well.items()
@@ -330,7 +312,7 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
     return result
 
 
-def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFrame:
+def _frame(run: Run, entries: list[Entry], settings: DpcrSettings) -> pd.DataFrame:
     k = np.array([e.n_positive for e in entries], dtype=np.float64)
     n = k + np.array([e.n_negative for e in entries], dtype=np.float64)
     volume = np.array([e.volume_nl for e in entries])
@@ -363,7 +345,7 @@ def _frame(run: Run, entries: list[_Entry], settings: DpcrSettings) -> pd.DataFr
     })
 
 
-def _quality_flags(entry: _Entry, total: float, lam: float, minimum: float, settings: DpcrSettings) -> None:
+def _quality_flags(entry: Entry, total: float, lam: float, minimum: float, settings: DpcrSettings) -> None:
     if total == 0:
         entry.flags.insert(0, DpcrFlag.EMPTY_WELL)
         return

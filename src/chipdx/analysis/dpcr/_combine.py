@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import special
 
 from chipdx.analysis.dpcr._quantify import CiMethod, poisson_estimate
 
@@ -50,6 +51,8 @@ def merge_replicates(result: pd.DataFrame, *, by: tuple[str, ...] = ("sample", "
     merged["lambda"] = estimate.lambda_
     merged["copies_per_ul"] = estimate.copies_per_ul
     merged["ci_low"], merged["ci_high"] = estimate.ci_low, estimate.ci_high
+    from scipy import special  # heavy: imported when replicates are merged, not by the CLI
+
     count = merged.n_wells.to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = special.stdtrit(np.maximum(count - 1, 1), 0.975) * merged["sd"].to_numpy() / np.sqrt(count)
@@ -82,7 +85,7 @@ def fractional_abundance(result: pd.DataFrame, *, target: str, reference: str) -
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.log1p(-k_t / n_t) / np.log1p(-k_r / n_r)
         sd = np.sqrt(_log_lambda_variance(k_t, n_t) + _log_lambda_variance(k_r, n_r))
-        z = float(special.ndtri(0.975))
+        z = NormalDist().inv_cdf(0.975)
         low, high = ratio * np.exp(-z * sd), ratio * np.exp(z * sd)
         low = np.where(k_t == 0, 0.0, low)
         return pd.DataFrame({

@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from chipdx.analysis.dpcr._entry import Entry
 from chipdx.analysis.dpcr._plate import PlateMatrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
-
-if TYPE_CHECKING:
-    from chipdx.analysis.dpcr._analyze import _Entry
 
 __all__ = ["classify_multiplex", "find_clusters"]
 
@@ -103,9 +100,9 @@ def _assign(points: NDArray[np.float64], centres: NDArray[np.float64],
     return best, np.sqrt(z2[np.arange(len(best)), best])
 
 
-def classify_multiplex(matrix: PlateMatrix, entries: Sequence[_Entry], settings: DpcrSettings) -> None:
+def classify_multiplex(matrix: PlateMatrix, entries: Sequence[Entry], settings: DpcrSettings) -> None:
     """Count amplitude-multiplexed targets in place on ``entries`` (grouped by assay)."""
-    by_well: dict[int, list[_Entry]] = {}
+    by_well: dict[int, list[Entry]] = {}
     for entry in entries:
         by_well.setdefault(entry.well_index, []).append(entry)
     assays: dict[tuple[tuple[str, str], ...], list[int]] = {}
@@ -116,7 +113,7 @@ def classify_multiplex(matrix: PlateMatrix, entries: Sequence[_Entry], settings:
 
 
 def _classify_assay(matrix: PlateMatrix, assay: tuple[tuple[str, str], ...], wells: list[int],
-                    by_well: dict[int, list[_Entry]], settings: DpcrSettings) -> None:
+                    by_well: dict[int, list[Entry]], settings: DpcrSettings) -> None:
     targets = [t for t, _ in assay]
     channel_names = list(dict.fromkeys(c for _, ch in assay for c in ch.split("+")))
     members = [e for w in wells for e in by_well[w]]

@@ -18,16 +18,16 @@ log scale (delta method, as dpcR's "bhat").
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 __all__ = ["CiMethod", "PoissonEstimate", "poisson_estimate", "proportion_interval"]
 
 CiMethod = Literal["wilson", "exact", "quantasoft"]
-_Z95 = float(special.ndtri(0.975))
+_Z95 = NormalDist().inv_cdf(0.975)  # scipy is imported only for the beta-quantile intervals
 
 
 def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilson",
@@ -40,7 +40,7 @@ def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilso
     """
     k_arr = np.asarray(k, dtype=np.float64)
     n_arr = np.asarray(n, dtype=np.float64)
-    z = float(special.ndtri(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k_arr / n_arr
         if method == "wilson":
@@ -50,10 +50,14 @@ def proportion_interval(k: ArrayLike, n: ArrayLike, *, method: CiMethod = "wilso
             low = np.where(k_arr == 0, 0.0, low)
             high = np.where(k_arr == n_arr, 1.0, high)
         elif method == "exact":
+            from scipy import special  # heavy: only the beta-quantile intervals need it
+
             alpha = 1 - confidence
             low = np.where(k_arr > 0, special.betaincinv(k_arr, n_arr - k_arr + 1, alpha / 2), 0.0)
             high = np.where(k_arr < n_arr, special.betaincinv(k_arr + 1, n_arr - k_arr, 1 - alpha / 2), 1.0)
         else:
+            from scipy import special
+
             wald = z * np.sqrt(p * (1 - p) / n_arr)
             alpha = 1 - confidence
             j_low = np.where(k_arr > 0, special.betaincinv(k_arr + 0.5, n_arr - k_arr + 0.5, alpha / 2), 0.0)

@@ -7,7 +7,7 @@ See ``docs/qpcr.md`` for the algorithms, their citations and the QC flag codes.
 from chipdx.analysis.qpcr.amplicon import AmpliconAnalysis, analyze_amplicons
 from chipdx.analysis.qpcr.curves import CurveAnalysis, CurveParameters, analyze_curves
 from chipdx.analysis.qpcr.flags import FLAG_DESCRIPTIONS, QcFlag, decode
-from chipdx.analysis.qpcr.table import COLUMNS, analyze, analyze_detailed, analyze_run
+from chipdx.analysis.qpcr.table import COLUMNS, analyze, analyze_detailed, analyze_run, reaction_columns
 
 __all__ = [
     "COLUMNS",
@@ -22,4 +22,5 @@ __all__ = [
     "analyze_detailed",
     "analyze_run",
     "decode",
+    "reaction_columns",
 ]

@@ -26,56 +26,14 @@ from numpy.typing import NDArray
 from chipdx.analysis.qpcr._kernel import cy0, kernel_peak
 from chipdx.analysis.qpcr._matrix import MAD_TO_SD, derivatives, fill_gaps, row_take
 from chipdx.analysis.qpcr.baseline import BaselineFit, fit_baseline, window_indices
+from chipdx.analysis.qpcr.detection import call_amplification
 from chipdx.analysis.qpcr.flags import QcFlag
+from chipdx.analysis.qpcr.parameters import CurveParameters
 
 __all__ = ["CURVE_METHOD", "CurveAnalysis", "CurveParameters", "analyze_curves", "initial_efficiency"]
 
 CURVE_METHOD = ("second-derivative maximum Cq (Gaussian-kernel); LinRegPCR equal-slopes baseline; window "
                 "efficiency extrapolated to the reaction start (linear efficiency decline)")
-
-
-@dataclass(frozen=True, slots=True)
-class CurveParameters:
-    """Settings of :func:`analyze_curves` (defaults are the documented method).
-
-    Parameters
-    ----------
-    kernel_sigma
-        Width (cycles) of the Gaussian whose second derivative locates the Cq.
-    cy0_sigma
-        Width (cycles) of the Gaussian smoothing used for Cy0.
-    drift_cycles
-        The ground-phase drift is the slope over the cycles from ``Cq - drift_cycles[0]`` to
-        ``Cq - drift_cycles[1]``; it is removed before the baseline is fitted (``(0, 0)``: never).
-    window_cycles
-        Cycles in the log-linear window used for the baseline and the efficiency.
-    window_gap
-        Cycles between the window's top point and the Cq (second-derivative maximum).
-    min_cycles
-        Fewer finite readings than this give ``QC-SHORT-CURVE``.
-    min_rise_noise
-        The rise must exceed this many ground-phase noise SDs to call amplification.
-    min_rise_fraction
-        ... and this fraction of the ground level (raw data; ignored when the ground is near zero).
-    efficiency_range
-        Individual efficiencies outside it reject the amplification call.
-    late_cycles
-        A Cq within this many cycles of the last cycle gives ``QC-LATE``.
-    low_efficiency
-        A window efficiency below it gives ``QC-LOW-EFFICIENCY``.
-    """
-
-    kernel_sigma: float = 1.8
-    cy0_sigma: float = 1.0
-    drift_cycles: tuple[int, int] = (16, 8)
-    window_cycles: int = 6
-    window_gap: float = 0.5
-    min_cycles: int = 10
-    min_rise_noise: float = 15.0
-    min_rise_fraction: float = 0.05
-    efficiency_range: tuple[float, float] = (1.3, 2.6)
-    late_cycles: float = 5.0
-    low_efficiency: float = 1.7
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -107,7 +65,7 @@ class CurveAnalysis:
     flags: NDArray[np.uint32]
     corrected: NDArray[np.float64] = field(repr=False)
     cycles: NDArray[np.float64] = field(repr=False)
-    parameters: CurveParameters = CurveParameters()
+    parameters: CurveParameters = field(default_factory=CurveParameters)
     method: str = CURVE_METHOD
 
 
@@ -259,8 +217,6 @@ def analyze_curves(fluorescence: NDArray[np.float64], cycles: NDArray[np.float64
     window_efficiency = np.power(10.0, fit.slope)
     corrected = levelled - fit.baseline[:, None]
     efficiency = initial_efficiency(window_efficiency, corrected, stop, width=parameters.window_cycles)
-    from chipdx.analysis.qpcr.detection import call_amplification
-
     amplified, call_flags = call_amplification(
         values, d1=d1, d2=d2, peak1=peak1, peak2=peak2, ground=ground, noise=noise, amplitude=amplitude,
         efficiency=efficiency, fit=fit, stop=stop, cycles=cycles, parameters=parameters)

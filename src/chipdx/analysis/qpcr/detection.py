@@ -10,17 +10,13 @@ the reader what to look at.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._matrix import MAD_TO_SD, row_take, savgol
 from chipdx.analysis.qpcr.baseline import BaselineFit
 from chipdx.analysis.qpcr.flags import QcFlag
-
-if TYPE_CHECKING:
-    from chipdx.analysis.qpcr.curves import CurveParameters
+from chipdx.analysis.qpcr.parameters import CurveParameters
 
 __all__ = ["call_amplification", "shape_flags"]
 

@@ -8,6 +8,7 @@ plain arrays (no pandas), for callers that only write it out.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyze", "analyze_columns", "analyze_detailed",
-           "analyze_run"]
+           "analyze_run", "reaction_columns"]
 
 COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
            "amplified", "flags")
@@ -53,13 +54,13 @@ def analyze_run(dataset: Dataset, run: Run, *, parameters: CurveParameters | Non
     if (excluded & ~negative).any():  # optical calibrators: left out of the mean, but not negative controls
         wrong = np.uint32(QcFlag.NTC_AMPLIFICATION.bit)
         fixed = np.where(excluded & ~negative, amplicons.flags & ~wrong, amplicons.flags).astype(np.uint32)
-        object.__setattr__(amplicons, "flags", fixed)
+        amplicons = dataclasses.replace(amplicons, flags=fixed)
     return curves, amplicons
 
 
-def _run_columns(dataset: Dataset, run: Run, parameters: CurveParameters | None) -> dict[str, NDArray[
-        np.generic]]:
-    curves, amplicons = analyze_run(dataset, run, parameters=parameters)
+def reaction_columns(dataset: Dataset, run: Run, curves: CurveAnalysis, amplicons: AmpliconAnalysis) -> dict[
+        str, NDArray[np.generic]]:
+    """The :data:`DETAIL_COLUMNS` of one run's reactions from its curve and amplicon analysis (text as objects)."""
     samples = {s.id: s for s in dataset.samples}
     dyes = {t.id: t.dye_id for t in dataset.targets}
     reaction_samples = [samples[r.sample_id] for r in run.reactions]
@@ -105,7 +106,8 @@ _TEXT = frozenset({"run", "well", "sample", "sample_type", "target", "dye", "fla
 def analyze_columns(dataset: Dataset, *, parameters: CurveParameters | None = None) -> dict[str, NDArray[
         np.generic]]:
     """The :data:`DETAIL_COLUMNS` of every reaction of every run as arrays (text columns as objects)."""
-    parts = [_run_columns(dataset, run, parameters) for run in dataset.runs if run.reactions]
+    parts = [reaction_columns(dataset, run, *analyze_run(dataset, run, parameters=parameters))
+             for run in dataset.runs if run.reactions]
     if not parts:
         return {name: np.empty(0, dtype=object if name in _TEXT else np.float64) for name in DETAIL_COLUMNS}
     return {name: np.concatenate([part[name] for part in parts]) for name in DETAIL_COLUMNS}

@@ -1,21 +1,21 @@
-"""The sample-to-answer pipeline, composed once for every command that needs it.
+"""Analyse and interpret a dataset: the steps after reading, composed once.
 
-Run file -> qPCR analysis (Cq, efficiency, flags) and melt analysis -> locked curve
-classifier -> assay decision table -> (report). dPCR wells go through the dPCR engine.
-Only the adapters (``cli``, ``service``, ``batch``) compose layers; this module is where
-the CLI does it, so ``interpret``, ``report`` and ``demo`` give the same answers.
+qPCR runs -> curve analysis (Cq, efficiency, N0, flags) and melt analysis -> locked curve
+classifier; dPCR wells -> the dPCR engine; with an assay -> the decision table over the
+assay's targets. ``chipdx interpret``, ``report``, ``demo``, the service and batch all
+come through here, so they give the same answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
-from chipdx.analysis.qpcr import analyze_run, decode
+from chipdx.analysis.qpcr import COLUMNS, analyze_run, reaction_columns
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
 from chipdx.interpret.assays import Assay
 from chipdx.interpret.classifier import CurveCalls
@@ -25,8 +25,15 @@ from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
 from chipdx.report import AssayInfo, QpcrResults
 
-__all__ = ["Analysis", "QpcrRun", "analyze_dataset", "assay_info", "combine", "interpret_dataset",
-           "qpcr_observations"]
+__all__ = [
+    "Analysis",
+    "QpcrRun",
+    "analyze_dataset",
+    "assay_info",
+    "assay_observations",
+    "interpret_dataset",
+    "qpcr_observations",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,21 +75,10 @@ class Analysis:
 
 def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     curves, amplicons = analyze_run(dataset, run)
-    samples = [dataset.sample(r.sample_id) for r in run.reactions]
-    table = pd.DataFrame({
-        "run": run.id,
-        "well": [r.well.label for r in run.reactions],
-        "sample": [r.sample_id for r in run.reactions],
-        "sample_type": [s.type_for(r.target_id).value for s, r in zip(samples, run.reactions, strict=True)],
-        "quantity": [s.quantity.value if s.quantity is not None else np.nan for s in samples],
-        "target": [r.target_id for r in run.reactions],
-        "dye": [dataset.target(r.target_id).dye_id for r in run.reactions],
-        "cq": curves.cq,
-        "efficiency": curves.efficiency,
-        "n0": amplicons.n0,
-        "amplified": curves.amplified,
-        "flags": [";".join(codes) for codes in decode(curves.flags | amplicons.flags)],
-    })
+    columns = reaction_columns(dataset, run, curves, amplicons)
+    table = pd.DataFrame({name: columns[name] for name in COLUMNS})
+    table["amplified"] = table["amplified"].astype(bool)
+    table.attrs.update(method=f"{curves.method}; {amplicons.method}", parameters=asdict(curves.parameters))
     _, amplicon_of = np.unique(np.asarray(table["target"], dtype=str), return_inverse=True)
     threshold = np.asarray(amplicons.log10_threshold)[amplicon_of.reshape(-1)]  # per amplicon -> per reaction
     calls = model.classifier.classify(run.fluorescence)
@@ -136,14 +132,19 @@ def qpcr_observations(analysis: Analysis) -> list[Observation]:
     return observations
 
 
+def assay_observations(analysis: Analysis, assay: Assay) -> list[Observation]:
+    """The observations of the assay's targets only (``chipdx interpret``, ``report`` and ``demo`` share this)."""
+    targets = {t.name for t in assay.targets}
+    return [o for o in qpcr_observations(analysis) if o.target in targets]
+
+
 def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: bool = True) -> Analysis:
     """Apply ``assay`` to an analysed dataset; returns the analysis with its sample results.
 
     Only reactions of the assay's targets are interpreted: other runs in the dataset (a dPCR
     plate, a melt plate) are reported but not called with this assay's table.
     """
-    targets = {t.name for t in assay.targets}
-    observations = [o for o in qpcr_observations(analysis) if o.target in targets]
+    observations = assay_observations(analysis, assay)
     results = interpret_observations(observations, assay, require_controls=require_controls,
                                      model_id=analysis.model.model_id, model_sha256=analysis.model.sha256)
     return Analysis(analysis.dataset, analysis.qpcr, analysis.dpcr, analysis.model, assay, results)
@@ -157,25 +158,3 @@ def assay_info(analysis: Analysis) -> AssayInfo | None:
                     if t.cutoff.melt_window_c is not None)
     return AssayInfo(analysis.assay.ruleset_id, analysis.assay.sha256, analysis.assay.title,
                      analysis.model.model_id, analysis.model.sha256, windows)
-
-
-def combine(*datasets: Dataset) -> Dataset:
-    """Several datasets as one (runs side by side), for a report that spans them.
-
-    Samples and targets shared by id must be the same records; a dye shared by id keeps
-    its first record (a dye is an optical channel; the chemistry is the assay's).
-    """
-    samples: dict[str, object] = {}
-    targets: dict[str, object] = {}
-    dyes: dict[str, object] = {}
-    for dataset in datasets:
-        for kind, records, store in (("sample", dataset.samples, samples), ("target", dataset.targets, targets)):
-            for record in records:
-                if record.id in store and store[record.id] != record:
-                    raise ValueError(f"{kind} {record.id!r} differs between the datasets to combine")
-                store.setdefault(record.id, record)
-        for dye in dataset.dyes:
-            dyes.setdefault(dye.id, dye)
-    first = datasets[0].provenance
-    return Dataset(tuple(run for d in datasets for run in d.runs), tuple(samples.values()),  # type: ignore[arg-type]
-                   tuple(targets.values()), tuple(dyes.values()), first)  # type: ignore[arg-type]

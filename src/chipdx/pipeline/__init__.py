@@ -1,0 +1,47 @@
+"""The one composition of chipdx: read -> analyse -> classify -> interpret -> report data.
+
+Every entry point (``cli``, ``service``, ``batch``) calls these functions and nothing below
+them composes steps, so every entry point gives the same answer on the same input.
+
+Examples
+--------
+>>> from chipdx import pipeline
+>>> dataset = pipeline.read_inputs([path])                        # doctest: +SKIP
+>>> analysis = pipeline.analyze_dataset(dataset)                   # doctest: +SKIP
+>>> analysis = pipeline.interpret_dataset(analysis, pipeline.load_assay("cdc-2019-ncov"))  # doctest: +SKIP
+>>> pipeline.write_report(analysis, Path("report.html"))           # doctest: +SKIP
+"""
+
+from chipdx.pipeline._analysis import (
+    Analysis,
+    QpcrRun,
+    analyze_dataset,
+    assay_info,
+    assay_observations,
+    interpret_dataset,
+    qpcr_observations,
+)
+from chipdx.pipeline._classify import ClassifiedCurves, classify_file
+from chipdx.pipeline._inputs import combine, load_assay, read_inputs
+from chipdx.pipeline._interpret import interpret_file, is_table
+from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, write_report
+
+__all__ = [
+    "REPORT_SUFFIXES",
+    "Analysis",
+    "ClassifiedCurves",
+    "QpcrRun",
+    "analyze_dataset",
+    "assay_info",
+    "assay_observations",
+    "classify_file",
+    "combine",
+    "interpret_dataset",
+    "interpret_file",
+    "is_table",
+    "load_assay",
+    "qpcr_observations",
+    "read_inputs",
+    "report_data",
+    "write_report",
+]

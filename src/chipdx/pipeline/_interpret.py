@@ -1,0 +1,67 @@
+"""Interpret one input with an assay: a Cq table as written, or a run file analysed end to end first."""
+
+from __future__ import annotations
+
+import gzip
+import io as _stdio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chipdx import io
+
+if TYPE_CHECKING:
+    from chipdx.interpret.assays import Assay
+    from chipdx.interpret.results import SampleResult
+    from chipdx.interpret.rules import Observation
+
+__all__ = ["interpret_file", "is_table"]
+
+CQ_TABLE_COLUMNS = ("sample", "sample_type", "target")
+
+
+def _header(path: Path) -> str:
+    data = io.read_file_bounded(path)[:65536]
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.GzipFile(fileobj=_stdio.BytesIO(data)).read(4096)
+        except (OSError, EOFError):
+            return ""
+    return data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").lower()
+
+
+def is_table(path: Path, columns: Iterable[str]) -> bool:
+    """Whether the first line of ``path`` (plain or gzipped CSV) names all ``columns``."""
+    header = {h.strip() for h in _header(path).split(",")}
+    return all(c in header for c in columns)
+
+
+def _table_observations(path: Path) -> list[Observation]:
+    from chipdx.interpret.rules import Observation
+
+    return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
+                        n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
+                        well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
+
+
+def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -> tuple[SampleResult, ...]:
+    """Sample results of ``assay`` on ``path``.
+
+    A Cq table (``sample, sample_type, target, cq``…) is interpreted as written, with the
+    classifier's provenance when the table carries curve calls. Any run file goes through
+    :func:`~chipdx.pipeline.analyze_dataset` and :func:`~chipdx.pipeline.interpret_dataset`,
+    so its answer is the one ``report`` and ``demo`` give.
+    """
+    if not is_table(path, CQ_TABLE_COLUMNS):
+        from chipdx.pipeline._analysis import analyze_dataset, interpret_dataset
+
+        analysis = analyze_dataset(io.read(path))
+        return interpret_dataset(analysis, assay, require_controls=require_controls).results
+    from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
+    from chipdx.interpret.rules import interpret_observations
+
+    observations = _table_observations(path)
+    model = load_model(DEFAULT_MODEL) if any(o.curve_call is not None for o in observations) else None
+    return tuple(interpret_observations(observations, assay, require_controls=require_controls,
+                                        model_id=model.model_id if model else None,
+                                        model_sha256=model.sha256 if model else None))
