@@ -24,6 +24,7 @@ from chipdx.pipeline._analysis import (
 from chipdx.pipeline._classify import ClassifiedCurves, classify_file
 from chipdx.pipeline._inputs import combine, load_assay, read_inputs
 from chipdx.pipeline._interpret import interpret_file, is_table
+from chipdx.pipeline._records import ResultSet, result_records
 from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, write_report
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Analysis",
     "ClassifiedCurves",
     "QpcrRun",
+    "ResultSet",
     "analyze_dataset",
     "assay_info",
     "assay_observations",
@@ -43,5 +45,6 @@ __all__ = [
     "qpcr_observations",
     "read_inputs",
     "report_data",
+    "result_records",
     "write_report",
 ]
