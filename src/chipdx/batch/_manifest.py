@@ -37,7 +37,7 @@ def _write_errors(out: Path, outcomes: Sequence[Outcome]) -> None:
 def _entry(outcome: Outcome) -> dict[str, Any]:
     return {"file": outcome.file, "sha256": outcome.sha256, "status": "ok" if outcome.ok else "error",
             "error": outcome.error or None, "runs": list(outcome.runs), "rows": outcome.rows,
-            "seconds": {k: round(v, 4) for k, v in outcome.seconds.items()}}
+            "seconds": {k: round(v, 4) for k, v in outcome.seconds.items()}, "peak_rss_mb": outcome.peak_rss_mb}
 
 
 def _totals(outcomes: Sequence[Outcome]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ an input is done exactly when its outcome file exists, which is what ``--resume`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -25,7 +26,10 @@ __all__ = ["Outcome", "outcome_path", "process_input", "read_outcome", "read_out
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one task did: rows written per table, its runs, timings (s), or the one-line error."""
+    """What one task did: rows written per table, its runs, timings (s), or the one-line error.
+
+    ``peak_rss_mb`` is the peak resident memory of the worker process so far, when the task ended.
+    """
 
     file: str
     sha256: str
@@ -36,6 +40,7 @@ class Outcome:
     model_id: str = ""
     model_sha256: str = ""
     software_version: str = __version__
+    peak_rss_mb: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -71,6 +76,13 @@ def read_outcomes(out: Path) -> list[Outcome]:
 def _assay(spec: str) -> Any:
     """The assay, loaded once per worker process."""
     return pipeline.load_assay(spec)
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process in MiB (``ru_maxrss`` is in KiB on Linux)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -115,5 +127,6 @@ def process_input(path: str, sha256: str, out: str, assay: str | None = None) ->
         outcome = _analyse(Path(path), sha256, Path(out), assay, seconds)
     except Exception as exc:  # one bad input must not stop the batch: its error is its result
         outcome = Outcome(path, sha256, error=_one_line(exc), seconds=seconds)
+    outcome = dataclasses.replace(outcome, peak_rss_mb=_peak_rss_mb())
     write_outcome(Path(out), outcome)
     return outcome
