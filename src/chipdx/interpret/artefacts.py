@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from chipdx.codes import meaning
 from chipdx.interpret.features import FEATURE_NAMES
 
 __all__ = ["ARTEFACT_DESCRIPTIONS", "BLOCKING_FLAGS", "FLAG_CODES", "artefact_flags"]
@@ -39,15 +40,7 @@ __all__ = ["ARTEFACT_DESCRIPTIONS", "BLOCKING_FLAGS", "FLAG_CODES", "artefact_fl
 FLAG_CODES: tuple[str, ...] = ("QC-SPIKE", "QC-STEP", "QC-DRIFT", "QC-HOOK", "QC-LATE-RISE", "QC-TOO-SHORT")
 """Column order of :func:`artefact_flags`."""
 
-ARTEFACT_DESCRIPTIONS: dict[str, str] = {
-    "QC-SPIKE": "one reading departs sharply from both neighbours (optical glitch, bubble)",
-    "QC-STEP": "a single cycle-to-cycle jump carries most of the rise",
-    "QC-DRIFT": "straight-line rise, no sigmoid: baseline creep rather than amplification",
-    "QC-HOOK": "the curve falls by more than 20 % of its range after its maximum",
-    "QC-LATE-RISE": "the rise starts in the last 15 % of the cycles (primer-dimer-like)",
-    "QC-TOO-SHORT": "too few readings to classify the curve",
-    "QC-OOD": "curve features outside the classifier's training distribution",
-}
+ARTEFACT_DESCRIPTIONS: dict[str, str] = {code: meaning(code) for code in (*FLAG_CODES, "QC-OOD")}
 """The classifier's curve flags explained in words (reports, CLI help)."""
 
 BLOCKING_FLAGS = frozenset({"QC-SPIKE", "QC-STEP", "QC-TOO-SHORT"})

@@ -41,6 +41,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
+from chipdx.codes import Source, codes_of
 from chipdx.errors import InvalidParameterError, NotFittedError
 from chipdx.interpret._trees import TreeEnsemble
 from chipdx.interpret.artefacts import BLOCKING_FLAGS, FLAG_CODES, artefact_flags
@@ -52,14 +53,8 @@ Call = Literal["amplified", "not_amplified", "review"]
 BandScale = Literal["calibrated", "raw"]
 BAND_SCALES: tuple[BandScale, ...] = ("calibrated", "raw")
 
-REASON_CODES: dict[str, str] = {
-    "AI-AMPLIFIED": "classifier: amplified, outside the review band",
-    "AI-NOT-AMPLIFIED": "classifier: not amplified, outside the review band",
-    "AI-BAND": "p_amplified inside the conformal review band (both classes plausible)",
-    "AI-OOD": "curve features outside the training distribution",
-    "AI-ARTEFACT": "artefact flag blocks automatic release",
-    "AI-NO-FEATURES": "too few readings to compute features",
-}
+REASON_CODES: dict[str, str] = {code: text for code, text in codes_of(Source.CLASSIFIER).items()
+                               if code.startswith("AI-")}
 """Reason codes of :class:`CurveCalls` (stable, listed in ``docs/interpretation.md``)."""
 
 

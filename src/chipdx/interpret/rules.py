@@ -30,39 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chipdx._version import __version__
+from chipdx.codes import Source, codes_of
 from chipdx.interpret.assays import Assay, Control, Cutoff, Replicates, ResultRow
 from chipdx.interpret.results import SampleResult, TargetResult
 
 __all__ = ["RULE_CODES", "Observation", "interpret_observations"]
 
-RULE_CODES: dict[str, str] = {
-    "CQ-BELOW-CUTOFF": "Cq below the assay cut-off: detected",
-    "CQ-AT-OR-ABOVE-CUTOFF": "Cq at or above the cut-off (strict) or above it (inclusive): not detected",
-    "NO-CQ": "no Cq (no threshold crossing): not detected",
-    "AI-REVIEW": "curve classifier routed the curve to review",
-    "AI-NOT-AMPLIFIED": "curve classifier: not amplified, the Cq is ignored",
-    "TM-IN-WINDOW": "melt peak inside the target's Tm window",
-    "TM-NEAR-WINDOW": "melt peak within the review margin outside the Tm window: review",
-    "TM-OUT-OF-WINDOW": "melt peak outside the Tm window: not this product",
-    "NO-TM": "the assay needs a melt peak and none was given: review",
-    "ABOVE-LOB": "dPCR concentration above the limit of blank: detected",
-    "BELOW-LOD": "dPCR concentration above LoB but below LoD (report '< LoD')",
-    "AT-OR-BELOW-LOB": "dPCR concentration at or below the limit of blank: not detected",
-    "NO-VALUE": "no concentration reported",
-    "PARTITIONS-LOW": "fewer accepted partitions than the assay minimum: invalid",
-    "REPLICATE-DISCORDANT": "replicates disagree (call or Cq spread): review",
-    "REPLICATES-K-OF-N": "at least the assay's minimum number of replicates detected: detected",
-    "REPLICATES-BELOW-K": "fewer replicates detected than the assay's minimum: not detected",
-    "REPLICATE-TM-SPREAD": "detected replicates' melt peaks disagree beyond the limit: not detected",
-    "CONTROL-FAILED": "a control failed: specimens of the run are invalid",
-    "CONTROL-MISSING": "a required control is absent from the run",
-    "CONTROL-REVIEW": "a control needs review: specimens held",
-    "CONTROL-PASSED": "control as expected",
-    "NO-CONTROL-RULE": "the assay has no rule for this control type: review",
-    "MISSING-TARGET": "a target the result table needs was not measured",
-    "TARGET-REVIEW": "a target needed by the first possible row is in review",
-    "NO-RULE-MATCHED": "no result row matches (table gap): review",
-}
+RULE_CODES: dict[str, str] = codes_of(Source.RULES)
 """Reason codes of the engine (stable; rule ids come from the assay file)."""
 
 

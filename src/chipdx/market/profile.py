@@ -15,36 +15,50 @@ import yaml
 
 from chipdx.errors import FormatError, UnsafeInputError, quote
 
-__all__ = ["Analyte", "Profile", "load_profile", "parse_profile"]
+__all__ = ["Analyte", "Profile", "Software", "load_profile", "parse_profile"]
 
 MAX_BYTES = 1 << 20
 
 PURPOSES = (
     "diagnosis", "aid_to_diagnosis", "screening", "monitoring", "staging", "prognosis",
-    "companion_diagnostic", "donor_screening", "blood_grouping", "predisposition",
+    "companion_diagnostic", "donor_screening", "blood_grouping", "predisposition", "sample_preparation",
 )
 CATEGORIES = (
     "transmissible_agent", "human_genetics", "cancer", "congenital", "blood_group", "tissue_typing",
     "metabolic", "therapy_monitoring", "other",
 )
 RISKS = ("none", "low", "moderate", "high", "life_threatening")
+SITUATIONS = ("critical", "serious", "non_serious")
+SIGNIFICANCES = ("diagnose", "drive", "inform")
+HARMS = ("death", "injury", "none")
 USERS = ("professional_lab", "near_patient", "self_test")
 COMPONENTS = ("reagent", "instrument", "software", "ai_software", "calibrator", "control", "specimen_receptacle")
 RESULT_KINDS = ("qualitative", "quantitative", "semi_quantitative")
 
 TOP_FIELDS = (
     "name", "purposes", "analytes", "specimen", "user", "technology", "result", "sole_determinant", "components",
+    "software",
 )
+SOFTWARE_FIELDS = ("situation", "significance", "failure_harm")
 ANALYTE_FIELDS = ("name", "category", "risk")
 
 
 @dataclass(frozen=True)
 class Analyte:
-    """One measurand with its category and, for transmissible agents, its risk."""
+    """One measurand with its category and, for transmissible agents, its risk (``unknown`` when not given)."""
 
     name: str
     category: str
     risk: str
+
+
+@dataclass(frozen=True)
+class Software:
+    """What the SaMD grids (IMDRF N12, Korean digital notice annex 4) need about standalone software."""
+
+    situation: str
+    significance: str
+    failure_harm: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class Profile:
     result: str
     sole_determinant: bool
     components: tuple[str, ...]
+    software: Software | None = None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -111,6 +126,16 @@ def parse_profile(document: object, file: str = "<profile>") -> Profile:
         result=_choice(top, "result", RESULT_KINDS, file, ""),
         sole_determinant=_flag(top, "sole_determinant", file),
         components=_choices(top, "components", COMPONENTS, file),
+        software=_software(top["software"], file) if "software" in top else None,
+    )
+
+
+def _software(value: object, file: str) -> Software:
+    fields = _mapping(value, file, "software", SOFTWARE_FIELDS)
+    return Software(
+        situation=_choice(fields, "situation", SITUATIONS, file, "software"),
+        significance=_choice(fields, "significance", SIGNIFICANCES, file, "software"),
+        failure_harm=_choice(fields, "failure_harm", HARMS, file, "software"),
     )
 
 
@@ -118,7 +143,8 @@ def _analyte(item: object, file: str, index: int) -> Analyte:
     place = f"analytes[{index}]"
     fields = _mapping(item, file, place, ANALYTE_FIELDS)
     category = _choice(fields, "category", CATEGORIES, file, place)
-    risk = _choice(fields, "risk", RISKS, file, place) if "risk" in fields else "none"
+    default = "unknown" if category == "transmissible_agent" else "none"
+    risk = _choice(fields, "risk", RISKS, file, place) if "risk" in fields else default
     return Analyte(_text(fields, "name", file, place), category, risk)
 
 

@@ -17,13 +17,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx._version import __version__
-from chipdx.analysis.dpcr import DPCR_FLAG_DESCRIPTIONS, subtract_spill
-from chipdx.analysis.qpcr import FLAG_DESCRIPTIONS
-from chipdx.analysis.qpcr.melt import MELT_FLAGS
-from chipdx.interpret.artefacts import ARTEFACT_DESCRIPTIONS
-from chipdx.interpret.classifier import REASON_CODES
+from chipdx.analysis.dpcr import subtract_spill
+from chipdx.codes import CODES
 from chipdx.interpret.results import SampleResult
-from chipdx.interpret.rules import RULE_CODES
 from chipdx.model import Dataset, Run
 from chipdx.report._checklist import miqe_checklist
 from chipdx.report._data import (
@@ -283,13 +279,7 @@ def _codes(*columns: object) -> str:
 
 
 def _meanings() -> dict[str, str]:
-    meanings = dict(ARTEFACT_DESCRIPTIONS)  # the engine's wording wins for the codes both use
-    meanings.update({flag.code: text for flag, text in FLAG_DESCRIPTIONS.items()})
-    meanings.update(MELT_FLAGS)
-    meanings.update(DPCR_FLAG_DESCRIPTIONS)
-    meanings.update(REASON_CODES)
-    meanings.update(RULE_CODES)
-    return meanings
+    return {code: entry.meaning for code, entry in CODES.items()}
 
 
 def _flag_notes(tables: Sequence[Table]) -> tuple[FlagNote, ...]:

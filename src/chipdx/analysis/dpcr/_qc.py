@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Literal
 
 from chipdx.analysis.dpcr._quantify import CiMethod
+from chipdx.codes import Source, codes_of
 
 __all__ = ["DPCR_FLAG_DESCRIPTIONS", "DpcrFlag", "DpcrSettings"]
 
@@ -40,23 +41,8 @@ class DpcrFlag(StrEnum):
     """Spill into this channel was estimated from the droplets and subtracted (no calibration given)."""
 
 #: Each flag code in words, for reports.
-DPCR_FLAG_DESCRIPTIONS: dict[str, str] = {
-    DpcrFlag.EMPTY_WELL.value: 'No valid partition at all',
-    DpcrFlag.FEW_PARTITIONS.value: 'Fewer accepted partitions than min_partitions',
-    DpcrFlag.INVALID_PARTITIONS.value: (
-        'More than max_invalid_fraction of partitions invalid (instrument-excluded or NaN)'),
-    DpcrFlag.FAILED_WELL.value: (
-        "The well's negative cloud lies more than failed_well_sd robust SDs from the median of its assay's wells"),
-    DpcrFlag.POOR_SEPARATION.value: 'Cloud resolution below min_resolution',
-    DpcrFlag.HIGH_RAIN.value: 'More than max_rain_fraction of accepted partitions lie between the clouds',
-    DpcrFlag.SATURATED.value: 'lambda above max_lambda (or every partition positive): imprecise or unquantifiable',
-    DpcrFlag.ONE_CLOUD.value: 'The assay shows one cloud only; the threshold is negative-cloud + 7 SD',
-    DpcrFlag.CHANNEL_MISSING.value: "The layout names a channel the well's file does not have",
-    DpcrFlag.MANUAL_THRESHOLD.value: 'The threshold was set by the user',
-    DpcrFlag.MULTIPLEX_UNRESOLVED.value: 'Fewer clusters than targets were found on the reference well',
-    DpcrFlag.SPILL_ESTIMATED.value: (
-        'Spill into this channel was estimated from the droplets and subtracted (no calibration given)'),
-}
+DPCR_FLAG_DESCRIPTIONS: dict[str, str] = codes_of(Source.DPCR)
+"""The dPCR flags in words, from the one code registry (:mod:`chipdx.codes`)."""
 
 
 

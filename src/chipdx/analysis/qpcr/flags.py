@@ -16,6 +16,8 @@ from enum import Enum
 import numpy as np
 from numpy.typing import NDArray
 
+from chipdx.codes import meaning
+
 __all__ = ["FLAG_DESCRIPTIONS", "QcFlag", "decode", "has"]
 
 
@@ -53,29 +55,8 @@ class QcFlag(Enum):
         return int(1 << self.value[1])
 
 
-FLAG_DESCRIPTIONS: dict[QcFlag, str] = {
-    QcFlag.NO_DATA: "the reaction has no finite reading",
-    QcFlag.SHORT_CURVE: "fewer readings than the minimum to analyse (default 10 cycles)",
-    QcFlag.GAPS_FILLED: "missing readings were filled by linear interpolation (edges: nearest value)",
-    QcFlag.NO_AMPLIFICATION: "no amplification: no rise above the ground-phase noise with an exponential phase",
-    QcFlag.NO_PLATEAU: "the curve is still rising steeply at the last cycle (no plateau reached)",
-    QcFlag.UNSTABLE_BASELINE: "the ground phase drifts by more than the amplitude allows, or the Cq moves by "
-                              "more than 0.5 cycle when the baseline changes by 5 %",
-    QcFlag.BASELINE_ERROR: "no baseline makes the log-linear phase straight (LinRegPCR criterion failed)",
-    QcFlag.NOISY: "cycle-to-cycle noise of the ground phase is large against the amplitude",
-    QcFlag.SPIKE: "one reading jumps far from both neighbours",
-    QcFlag.STEP: "the curve shifts abruptly and stays shifted (a level step)",
-    QcFlag.LATE: "the Cq is within 5 cycles of the last cycle",
-    QcFlag.EARLY: "the Cq is so early that there are fewer than 3 ground-phase cycles",
-    QcFlag.EFFICIENCY_OUTLIER: "the reaction's efficiency differs from its amplicon's (robust z > 3.5, Bar 2003)",
-    QcFlag.KINETIC_OUTLIER: "the curve shape (cpD1 - cpD2, efficiency) is far from its amplicon's "
-                            "(robust Mahalanobis distance, Tichopad 2010)",
-    QcFlag.REPLICATE_OUTLIER: "the Cq is more than 4 robust SD (and 0.25 cycle) from its replicates' median",
-    QcFlag.NTC_AMPLIFICATION: "a no-template control amplified",
-    QcFlag.NEGATIVE_SIGNAL: "the curve falls markedly (negative amplitude)",
-    QcFlag.SHORT_LOG_PHASE: "the log-linear phase spans fewer than 4 usable cycles",
-    QcFlag.LOW_EFFICIENCY: "the reaction's efficiency is below 1.7 fold per cycle (inhibition, poor assay)",
-}
+FLAG_DESCRIPTIONS: dict[QcFlag, str] = {flag: meaning(flag.code) for flag in QcFlag}
+"""Each flag in words, from the one code registry (:mod:`chipdx.codes`)."""
 
 
 def has(bits: NDArray[np.uint32], flag: QcFlag) -> NDArray[np.bool_]:

@@ -26,15 +26,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._matrix import fill_gaps, row_take, savgol
+from chipdx.codes import Source, codes_of
 
 __all__ = ["MELT_FLAGS", "MeltParameters", "analyze_melt", "melt_peaks", "tm_windows"]
 
-MELT_FLAGS = {
-    "QC-MELT-NO-PEAK": "no -dF/dT peak stands out of the background",
-    "QC-MELT-MULTIPLE-PRODUCTS": "a second peak at least 25 % of the main one and 2 °C or more away",
-    "QC-MELT-PRIMER-DIMER": "a peak >= 15 % of the main one, >= 5 °C below it and below 80 °C (primer dimer)",
-    "QC-MELT-TM-OUT-OF-RANGE": "the main peak's Tm lies outside the expected Tm window of the target",
-}
+MELT_FLAGS = codes_of(Source.MELT)
+"""The melt flags in words, from the one code registry (:mod:`chipdx.codes`)."""
 
 
 @dataclass(frozen=True, slots=True)

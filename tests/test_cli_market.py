@@ -1,0 +1,91 @@
+"""``chipdx market classify``: the stable CSV, JSON, dates, and one-line refusals of bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chipdx.cli import main
+from chipdx.market.export import CSV_COLUMNS
+from tests.conftest import TEST_DATA
+
+PRODUCTS = TEST_DATA / "market" / "products"
+
+
+def classify(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, str]]:
+    assert main(["market", "classify", *args]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_csv_has_the_stable_columns_and_all_markets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["market", "classify", str(PRODUCTS / "GT04.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert tuple(text.splitlines()[0].split(",")) == CSV_COLUMNS
+    got = {r["market"]: r["class"] for r in csv.DictReader(io.StringIO(text))}
+    assert got == {"eu": "D", "us": "II", "kr": "4", "jp": "III", "cn": "III", "ca": "IV", "au": "4", "imdrf": "D"}
+
+
+def test_as_of_applies_the_rules_in_force(capsys: pytest.CaptureFixture[str]) -> None:
+    before = classify(capsys, str(PRODUCTS / "GT01.yaml"), "--markets", "eu", "--as-of", "2025-03-17")
+    after = classify(capsys, str(PRODUCTS / "GT01.yaml"), "--markets", "eu", "--on", "2025-03-18")
+    assert (before[0]["class"], before[0]["as_of"]) == ("D", "2025-03-17")
+    assert (after[0]["class"], after[0]["rule_ids"]) == ("B", "EU.MDCG.R6.respiratory")
+    assert "MDCG 2020-16 rev.4" in after[0]["citations"] and after[0]["evidence"] == "stated"
+
+
+def test_json_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "answers.json"
+    assert main(["market", "classify", str(PRODUCTS / "GT06.yaml"), "--markets", "eu,us", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    answers = json.loads(out.read_text(encoding="utf-8"))
+    assert [a["market"] for a in answers] == ["eu", "us"]
+    assert {"EU.IVDR.AVIII.R4.a", "EU.IVDR.AVIII.R1.2"} <= {f["id"] for f in answers[0]["fired"]}
+    assert answers[0]["deciding"][0]["citation"]["quote"]
+
+
+def test_questions_in_the_evidence_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text((PRODUCTS / "GT01.yaml").read_text(encoding="utf-8").replace(", risk: moderate", ""),
+                    encoding="utf-8")
+    rows = classify(capsys, str(path), "--markets", "kr")
+    assert rows[0]["evidence"].startswith("needs expert review: analyte 'SARS-CoV-2'")
+
+
+BAD = {
+    "unknown_field": "name: x\ncolour: red\n",
+    "wrong_value": (PRODUCTS / "GT01.yaml").read_text(encoding="utf-8").replace("user: professional_lab", "user: lay"),
+    "malformed": "name: [unclosed\n",
+    "billion_laughs": 'a: &a ["lol","lol"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_profile_one_line_nothing_written(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(BAD[case], encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["market", "classify", str(path), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"chipdx: error: {path}: ")
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["--markets", "eu,xx"], ["--as-of", "2025-13-01"]):
+        with pytest.raises(SystemExit) as caught:
+            main(["market", "classify", str(PRODUCTS / "GT01.yaml"), *args])
+        assert caught.value.code == 2
+    assert "expected" in capsys.readouterr().err
+
+
+def test_help_does_not_import_market() -> None:
+    code = "import sys; from chipdx.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n" \
+           "print('chipdx.market' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
