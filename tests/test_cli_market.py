@@ -89,3 +89,32 @@ def test_help_does_not_import_market() -> None:
            "print('chipdx.market' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+DEVICE = Path(__file__).resolve().parents[1] / "src" / "chipdx" / "market" / "devices" / "chipdx-resp-4plex.yaml"
+EVIDENCE = TEST_DATA / "market" / "evidence" / "example.yaml"
+
+
+def test_plan_html_json_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("plan.html", "plan.json", "plan.csv"):
+        assert main(["market", "plan", str(DEVICE), "--evidence", str(EVIDENCE), "--priorities", "kr,eu",
+                     "--as-of", "2026-12-03", "-o", str(tmp_path / name)]) == 0
+    assert "7 markets" in capsys.readouterr().out
+    html = (tmp_path / "plan.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "Gap checklist" in html and "EU.MDCG.R6.respiratory" in html and "<script" not in html
+    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [s["market"] for s in plan["roadmap"]][:2] == ["kr", "eu"]
+    assert "aps-2026" in plan["reuse"]
+    rows = list(csv.DictReader((tmp_path / "plan.csv").open(encoding="utf-8")))
+    assert {r["status"] for r in rows} == {"held", "expired", "missing"}
+
+
+def test_plan_bad_evidence_nothing_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    evidence = tmp_path / "ev.yaml"
+    evidence.write_text("company: X\nevidence:\n  - {id: a, provides: x, title: t, issued: tomorrow}\n",
+                        encoding="utf-8")
+    out = tmp_path / "plan.html"
+    assert main(["market", "plan", str(DEVICE), "--evidence", str(evidence), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evidence[1].issued: expected a date" in err
+    assert not out.exists()

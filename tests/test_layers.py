@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "chipdx"
 
-# layer -> the chipdx layers it may import ("base" = errors, codes, _version)
+# layer -> the chipdx layers it may import ("base" = errors, codes, extras, _version)
 ALLOWED: dict[str, set[str]] = {
     "base": {"base"},
     "model": {"model"},
@@ -42,7 +42,7 @@ def layer_of(module: str) -> str:
     if len(parts) == 1:
         return "cli"  # the package root re-exports for users, like the command line
     head = parts[1]
-    if head in {"errors", "_version", "codes"}:
+    if head in {"errors", "_version", "codes", "extras"}:
         return "base"
     if head == "__main__":
         return "cli"

@@ -13,6 +13,7 @@ code::
     │   └── ProtocolError         a chip protocol that cannot run (sim)
     ├── ValidationError           a file reads but breaks a consistency rule
     ├── UnsupportedError          a valid request the software cannot honour
+    │   └── MissingExtraError     a feature whose optional dependencies (a pip extra) are not installed
     ├── InvalidParameterError     a parameter outside its allowed values (also a ValueError)
     ├── NotFittedError            an estimator used before ``fit`` (also an AttributeError)
     ├── ChipError                 the simulated chip cannot carry out a request
@@ -46,6 +47,7 @@ __all__ = [
     "FormatError",
     "InvalidParameterError",
     "ManualError",
+    "MissingExtraError",
     "NoRouteError",
     "NotFittedError",
     "ProtocolError",
@@ -121,6 +123,19 @@ class ValidationError(ChipdxError):
 
 class UnsupportedError(ChipdxError):
     """A well-formed request that chipdx cannot honour (for example, an unknown output format)."""
+
+
+class MissingExtraError(UnsupportedError):
+    """A feature whose optional dependencies (a pip extra) are not installed.
+
+    >>> str(MissingExtraError("PDF reports", "pdf", "weasyprint"))
+    "PDF reports: weasyprint is not installed; install the 'pdf' extra: pip install 'chipdx[pdf]'"
+    """
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        self.feature, self.extra, self.module = feature, extra, module
+        super().__init__(f"{feature}: {module} is not installed; install the {extra!r} extra: "
+                         f"pip install 'chipdx[{extra}]'")
 
 
 class ProtocolError(FormatError):

@@ -1,4 +1,8 @@
-"""``chipdx market classify PROFILE.yaml [--markets eu,us,...|all] [--as-of DATE] [--json] [-o OUT.csv|OUT.json]``.
+"""``chipdx market classify|plan``: IVD classes in 8 systems, and the plan, checklist and roadmap.
+
+``chipdx market classify PROFILE.yaml [--markets eu,us,...|all] [--as-of DATE] [--json] [-o OUT.csv|OUT.json]``;
+``chipdx market plan PROFILE.yaml [--evidence EVIDENCE.yaml] [--markets ...] [--priorities kr,eu,...]
+[--as-of DATE] -o plan.html|plan.json|plan.csv``.
 
 The market package is imported inside the handlers, so ``chipdx --help`` stays fast.
 """
@@ -11,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chipdx.cli._common import EXIT_OK, csv_text, emit
+from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 from chipdx.errors import UnsupportedError
 
 __all__ = ["add_commands"]
@@ -52,6 +56,58 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PLAN_COLUMNS = ("product", "market", "class", "requirement", "what", "status", "evidence", "accepts", "source",
+                "as_of")
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from chipdx.market import load_profile
+    from chipdx.market.evidence import load_inventory
+    from chipdx.market.html import render_plan
+    from chipdx.market.plan import plan, reuse
+    from chipdx.market.roadmap import roadmap
+
+    suffix = args.output.suffix.lower()
+    if suffix not in {".html", ".htm", ".json", ".csv"}:
+        raise UnsupportedError(f"{args.output.name}: the plan is .html, .json or .csv")
+    profile = load_profile(args.profile)
+    inventory = load_inventory(args.evidence) if args.evidence is not None else None
+    on = args.as_of or dt.date.today()
+    plans = plan(profile, on, inventory, args.markets)
+    steps = roadmap(plans, tuple(m for m in args.priorities if m in args.markets))
+    served = reuse(plans)
+    if suffix == ".csv":
+        text = csv_text(PLAN_COLUMNS, [(profile.name, c.market, p.answer.klass or "", c.id, c.what, c.status,
+                                        " ".join(c.evidence), " ".join(c.accepts), c.source, on.isoformat())
+                                       for p in plans for c in p.checks])
+    elif suffix == ".json":
+        text = json.dumps(_plan_record(plans, steps, served), ensure_ascii=False, indent=2) + "\n"
+    else:
+        stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        text = render_plan(profile.name, on.isoformat(), plans, steps, served, f"generated {stamp} by chipdx")
+    emit(text, args.output)
+    missing = sum(c.status != "held" for p in plans for c in p.checks)
+    out(f"wrote     {args.output} ({len(plans)} markets, {missing} requirements missing or expired)")
+    return EXIT_OK
+
+
+def _plan_record(plans: Any, steps: Any, served: dict[str, list[str]]) -> dict[str, Any]:
+    from chipdx.market.export import record
+
+    return {
+        "markets": [{**record(p.answer), "role": p.role, "languages": p.languages, "qms": p.qms,
+                     "months": None if p.months is None else {"low": p.months.low, "high": p.months.high,
+                                                              "source": p.months.source},
+                     "fee": p.fee, "fee_source": p.fee_source, "standards": list(p.standards),
+                     "checklist": [{"id": c.id, "what": c.what, "status": c.status, "evidence": list(c.evidence),
+                                    "accepts": list(c.accepts), "source": c.source} for c in p.checks]}
+                    for p in plans],
+        "roadmap": [{"market": s.market, "after": list(s.after), "why": list(s.reasons), "start_p50": s.start_p50,
+                     "finish_p50": s.finish_p50, "finish_p90": s.finish_p90} for s in steps],
+        "reuse": served,
+    }
+
+
 def add_commands(commands: Any) -> None:
     """Add ``market`` and its subcommands to the ``chipdx`` subparsers."""
     market = commands.add_parser("market", help="market entry: classify an IVD in 8 regulatory systems")
@@ -68,3 +124,18 @@ def add_commands(commands: Any) -> None:
     classify.add_argument("--json", action="store_true", help="JSON with every rule that fired, parts, questions")
     classify.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv or OUT.json atomically")
     classify.set_defaults(handler=_classify)
+    plan = sub.add_parser(
+        "plan", help="route, roles, standards, gap checklist against your evidence, roadmap (HTML, JSON or CSV)",
+        description="Classify the profile, then lay out per market the route, local role, QMS, standards, "
+                    "documents, durations and fees (ranges with source), check each requirement against the "
+                    "evidence inventory (held / expired / missing) and order the markets into a roadmap.")
+    plan.add_argument("profile", type=Path, help="product profile (YAML)")
+    plan.add_argument("--evidence", type=Path, default=None, help="evidence inventory (YAML, see docs/market.md)")
+    plan.add_argument("--markets", type=_markets, default=MARKETS[:-1], metavar="LIST",
+                      help="all or a comma list (default: the 7 markets, without the imdrf baseline)")
+    plan.add_argument("--priorities", type=_markets, default=(), metavar="LIST",
+                      help="markets in the order you want them (dependencies still come first)")
+    plan.add_argument("--as-of", "--on", dest="as_of", type=_date, default=None, metavar="YYYY-MM-DD",
+                      help="apply the rules in force on this date (default: today)")
+    plan.add_argument("-o", "--output", type=Path, required=True, help="plan.html, plan.json or plan.csv")
+    plan.set_defaults(handler=_plan)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from chipdx.cli._common import EXIT_OK, fail, out
+from chipdx.extras import require
 
 __all__ = ["add_commands"]
 
@@ -17,10 +18,9 @@ DEFAULT_PORT = 50052  # the port of the sila2 library's examples
 
 
 def _serve(args: argparse.Namespace) -> int:
-    try:  # the server needs the optional 'sila' extra; load it only for this command
-        from chipdx.sila import build_server, start_server
-    except ImportError as exc:
-        return fail(f"chipdx sila needs the 'sila' extra (pip install 'chipdx[sila]'): {exc}")
+    require("sila2", extra="sila", feature="the SiLA 2 server (chipdx sila serve)")  # the extra, for this command only
+    from chipdx.sila import build_server, start_server
+
     if args.pace < 0:
         return fail(f"--pace: expected seconds >= 0, found {args.pace:g}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL)
@@ -46,10 +46,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        from chipdx.sila.client import connect, run_remote
-    except ImportError as exc:
-        return fail(f"chipdx sila needs the 'sila' extra (pip install 'chipdx[sila]'): {exc}")
+    require("sila2", extra="sila", feature="the SiLA 2 client (chipdx sila run)")
+    from chipdx.sila.client import connect, run_remote
     from chipdx.sim.protocol import ProtocolError
 
     yaml_text = ""

@@ -62,7 +62,7 @@ def words(text: str) -> tuple[str, ...]:
 @cache
 def _aliases() -> tuple[tuple[str, tuple[str, ...]], ...]:
     text = resources.files("chipdx.market").joinpath("rules/agents.yaml").read_text(encoding="utf-8")
-    agents = yaml.safe_load(text)["agents"]
+    agents = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["agents"]
     return tuple((agent, words(alias)) for agent, aliases in agents.items() for alias in aliases)
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from chipdx.errors import FormatError, UnsafeInputError, quote
 
-__all__ = ["Analyte", "Profile", "Software", "load_profile", "parse_profile"]
+__all__ = ["Analyte", "Profile", "Software", "load_profile", "parse_profile", "read_yaml"]
 
 MAX_BYTES = 1 << 20
 
@@ -89,6 +89,11 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def load_profile(path: Path) -> Profile:
     """Read and validate the profile at *path*."""
+    return parse_profile(read_yaml(path), str(path))
+
+
+def read_yaml(path: Path) -> object:
+    """Parse a small YAML file safely: at most 1 MiB, UTF-8, no anchors or aliases; one-line errors."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -98,7 +103,7 @@ def load_profile(path: Path) -> Profile:
         raise UnsafeInputError(name, "", f"at most {MAX_BYTES} bytes", f"{len(data)} bytes")
     try:
         text = data.decode("utf-8")
-        document = yaml.load(text, Loader=_NoAliasLoader)
+        return yaml.load(text, Loader=_NoAliasLoader)
     except UnicodeDecodeError:
         raise FormatError(name, "", "UTF-8 text", "undecodable bytes") from None
     except yaml.YAMLError as exc:
@@ -107,18 +112,19 @@ def load_profile(path: Path) -> Profile:
         if "alias" in str(exc) and mark is None:
             raise UnsafeInputError(name, "", "YAML without anchors or aliases", str(exc)) from None
         raise FormatError(name, place, "well-formed YAML", getattr(exc, "problem", None) or str(exc)) from None
-    return parse_profile(document, name)
 
 
 def parse_profile(document: object, file: str = "<profile>") -> Profile:
     """Validate an already-parsed mapping as a profile."""
     top = _mapping(document, file, "", TOP_FIELDS)
+    name = _text(top, "name", file, "")
+    purposes = _choices(top, "purposes", PURPOSES, file)
     analytes = top.get("analytes")
     if not isinstance(analytes, list) or not analytes:
         raise FormatError(file, "analytes", "a non-empty list of analytes", quote(analytes))
     return Profile(
-        name=_text(top, "name", file, ""),
-        purposes=_choices(top, "purposes", PURPOSES, file),
+        name=name,
+        purposes=purposes,
         analytes=tuple(_analyte(item, file, i) for i, item in enumerate(analytes, 1)),
         specimen=_text(top, "specimen", file, ""),
         user=_choice(top, "user", USERS, file, ""),

@@ -151,7 +151,7 @@ def _grid(raw: Mapping[str, Any] | None, documents: Mapping[str, Any]) -> Grid |
 def ruleset(system: str) -> Ruleset:
     """The ruleset of *system* (one of :data:`SYSTEMS`), read once from the package."""
     text = resources.files("chipdx.market").joinpath(f"rules/{SYSTEMS[system]}").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     documents = raw["documents"]
     outcomes = tuple(str(o) for o in raw.get("outcomes", []))
     notation = tuple(str(c) for c in raw["notation"])

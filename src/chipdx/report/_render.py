@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from chipdx.extras import require
 from chipdx.report._data import ReportData
 from chipdx.report._figures import amplification_svg, call_colour, droplet_svg, melt_svg, plate_map_svg
 
@@ -55,7 +56,7 @@ def render_html(report: ReportData) -> str:
 
 def render_pdf(report: ReportData) -> bytes:
     """The report as PDF (A4), laid out from the same HTML by WeasyPrint."""
-    import weasyprint  # type: ignore[import-untyped]  # optional heavy dependency, only for PDF output
+    weasyprint = require("weasyprint", extra="pdf", feature="PDF reports")  # heavy: only for PDF output
 
     document = weasyprint.HTML(string=render_html(report), base_url=None)
     return bytes(document.write_pdf(pdf_identifier=b"chipdx-report", uncompressed_pdf=False))

@@ -141,7 +141,8 @@ def test_arbitrary_matrices_never_raise(n_rows: int, n_cols: int, seed: int, sca
 
 
 def test_bisection_gap_equals_the_difference_of_half_window_slopes() -> None:
-    from chipdx.analysis.qpcr.baseline import _half_gap, _masked_slope, _slope_weights
+    from chipdx.analysis.qpcr._matrix import masked_slope
+    from chipdx.analysis.qpcr.baseline import _half_gap, _slope_weights
 
     rng = np.random.default_rng(3)
     x = np.tile(np.arange(10.0, 16.0), (50, 1))
@@ -150,7 +151,7 @@ def test_bisection_gap_equals_the_difference_of_half_window_slopes() -> None:
     lower, upper = mask & (x < 13), mask & (x >= 13)
     baseline = rng.uniform(50, 99, 50)
     y = np.log10(values - baseline[:, None])
-    direct = _masked_slope(x, y, lower) - _masked_slope(x, y, upper)
+    direct = masked_slope(x, y, lower) - masked_slope(x, y, upper)
     fast = _half_gap(values, baseline, _slope_weights(x, lower) - _slope_weights(x, upper))
     finite = np.isfinite(direct)
     assert np.array_equal(finite, np.isfinite(fast))

@@ -10,7 +10,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MAD_TO_SD", "derivatives", "fill_gaps", "group_median", "group_robust_sd", "row_take", "savgol"]
+__all__ = ["MAD_TO_SD", "derivatives", "fill_gaps", "group_median", "group_robust_sd", "masked_slope", "row_take",
+           "savgol"]
 
 MAD_TO_SD = 1.4826
 
@@ -116,3 +117,17 @@ def group_robust_sd(values: NDArray[np.float64], groups: NDArray[np.int64], use:
     deviation = np.abs(values - median[groups])
     mad = group_median(deviation, groups, use, n_groups)
     return median, MAD_TO_SD * mad
+
+
+def masked_slope(x: NDArray[np.float64], y: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Least-squares slope of ``y`` on ``x`` per row over the masked points (``x`` broadcasts against ``y``).
+
+    NaN where a row has fewer than two distinct masked ``x`` (the caller decides what that means).
+    """
+    weight = mask.astype(np.float64)
+    count = np.maximum(weight.sum(axis=1), 1.0)
+    mean_x = (x * weight).sum(axis=1) / count
+    mean_y = (y * weight).sum(axis=1) / count
+    dx = (x - mean_x[:, None]) * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((dx * (y - mean_y[:, None])).sum(axis=1) / (dx * dx).sum(axis=1), dtype=np.float64)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from chipdx.analysis.qpcr._matrix import masked_slope
+
 __all__ = ["BaselineFit", "fit_baseline", "window_indices", "window_regression"]
 
 _LOG_FLOOR = 1e-300
@@ -46,22 +48,11 @@ def window_indices(stop: NDArray[np.int64], *, width: int, first: int = 1) -> tu
     return np.maximum(columns, 0), columns >= first
 
 
-def _masked_slope(x: NDArray[np.float64], y: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-    weight = mask.astype(np.float64)
-    count = np.maximum(weight.sum(axis=1), 1.0)
-    mean_x = (x * weight).sum(axis=1) / count
-    mean_y = (y * weight).sum(axis=1) / count
-    dx = (x - mean_x[:, None]) * weight
-    denominator = (dx * dx).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray((dx * (y - mean_y[:, None])).sum(axis=1) / denominator, dtype=np.float64)
-
-
 def window_regression(x: NDArray[np.float64], values: NDArray[np.float64], baseline: NDArray[np.float64],
                       mask: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Slope and intercept of log10(values - baseline) on ``x`` over the masked window points."""
     y = np.log10(np.maximum(values - baseline[:, None], _LOG_FLOOR))
-    slope = _masked_slope(x, y, mask)
+    slope = masked_slope(x, y, mask)
     weight = mask.astype(np.float64)
     count = np.maximum(weight.sum(axis=1), 1.0)
     intercept = ((y - slope[:, None] * x) * weight).sum(axis=1) / count

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chipdx.analysis.qpcr._kernel import cy0, kernel_peak
-from chipdx.analysis.qpcr._matrix import MAD_TO_SD, derivatives, fill_gaps, row_take
+from chipdx.analysis.qpcr._matrix import MAD_TO_SD, derivatives, fill_gaps, masked_slope, row_take
 from chipdx.analysis.qpcr.baseline import BaselineFit, fit_baseline, window_indices
 from chipdx.analysis.qpcr.detection import call_amplification
 from chipdx.analysis.qpcr.flags import QcFlag
@@ -143,13 +143,8 @@ def _ground_drift(values: NDArray[np.float64], peak2: NDArray[np.int64], span: t
     columns = np.arange(n_cols, dtype=np.float64)[None, :]
     start = np.maximum(peak2 - span[0], 2)[:, None]
     mask = (columns >= start) & (columns < (peak2 - span[1])[:, None])
-    weight = mask.astype(np.float64)
-    count = weight.sum(axis=1)
-    mean_x = (columns * weight).sum(axis=1) / np.maximum(count, 1)
-    mean_y = (values * weight).sum(axis=1) / np.maximum(count, 1)
-    dx = (columns - mean_x[:, None]) * weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = (dx * (values - mean_y[:, None])).sum(axis=1) / (dx * dx).sum(axis=1)
+    count = mask.sum(axis=1)
+    slope = masked_slope(columns, values, mask)
     return np.asarray(np.where((count >= 5) & np.isfinite(slope), slope, 0.0), dtype=np.float64)
 
 

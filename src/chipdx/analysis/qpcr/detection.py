@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from chipdx.analysis.qpcr._matrix import MAD_TO_SD, row_take, savgol
+from chipdx.analysis.qpcr._matrix import MAD_TO_SD, masked_slope, row_take, savgol
 from chipdx.analysis.qpcr.baseline import BaselineFit
 from chipdx.analysis.qpcr.flags import QcFlag
 from chipdx.analysis.qpcr.parameters import CurveParameters
@@ -91,13 +91,8 @@ def _drift_flag(values: NDArray[np.float64], *, peak2: NDArray[np.int64], amplit
     columns = np.arange(n_cols, dtype=np.float64)[None, :]
     end = np.clip(peak2 - 8, 0, n_cols)[:, None]
     mask = (columns >= 1) & (columns < end)
-    weight = mask.astype(np.float64)
-    count = weight.sum(axis=1)
-    mean_x = (columns * weight).sum(axis=1) / np.maximum(count, 1)
-    mean_y = (values * weight).sum(axis=1) / np.maximum(count, 1)
-    dx = (columns - mean_x[:, None]) * weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = (dx * (values - mean_y[:, None])).sum(axis=1) / (dx * dx).sum(axis=1)
+    count = mask.sum(axis=1)
+    slope = masked_slope(columns, values, mask)
     drift = np.abs(slope) * peak2
     unstable = amplified & (count >= 5) & np.isfinite(drift) & (drift > 0.1 * np.abs(amplitude))
     return _bits(unstable, QcFlag.UNSTABLE_BASELINE)
