@@ -36,10 +36,13 @@ def _scheduler(value: str) -> str:
 
 
 def _import_batch() -> Any:
-    try:
-        import chipdx.batch as batch
-    except ImportError as exc:  # the optional extra is missing
-        raise UnsupportedError(f"chipdx batch needs Dask and pyarrow: pip install 'chipdx[batch]' ({exc})") from None
+    """:mod:`chipdx.batch`, or one line naming the pip extra when Dask or pyarrow is missing."""
+    from chipdx.extras import EXTRAS, require
+
+    for module in EXTRAS["batch"]:
+        require(module, extra="batch", feature="chipdx batch")
+    import chipdx.batch as batch
+
     return batch
 
 
