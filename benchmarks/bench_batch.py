@@ -10,12 +10,12 @@ Plates are generated once into ``build/bench_batch`` (git-ignored; the same seed
 bytes): ``--base`` distinct simulated plates and numbered copies of them (an XML comment appended, so
 each copy is another file with another SHA-256 and the same analysis work). Run with ``make bench`` or::
 
-    .venv/bin/python benchmarks/bench_batch.py [--qpcr 2000] [--dpcr 200] [--one-worker-sample 400]
+    .venv/bin/python benchmarks/bench_batch.py [--qpcr 2000] [--dpcr 200] [--one-worker-sample 200]
 
 dPCR plates are 8-well droplet strips (one column of a QX plate, ~17 k droplets x 2 channels a well):
 the dPCR engine costs about 0.3 s per well, so 200 full 96-well plates would take longer than the
-2 000 qPCR plates. The one-worker run uses the first ``--one-worker-sample`` qPCR plates and a tenth as many dPCR
-plates (its throughput is per plate; the whole set with one worker would double the run time).
+2 000 qPCR plates. The one-worker run uses the first ``--one-worker-sample`` qPCR plates and a tenth
+as many dPCR strips (its throughput is per plate; the whole set on one worker would double the run).
 """
 
 from __future__ import annotations
@@ -79,11 +79,13 @@ def _dpcr_base(seed: int) -> None:
 def _copy(base: Path, target: Path, number: int) -> Path:
     """``base`` with an XML comment naming copy ``number`` appended: other bytes, the same work to analyse."""
     if not target.exists():
-        with zipfile.ZipFile(base) as source:
-            name = source.namelist()[0]
-            xml = source.read(name)
-        with io.atomic_output(target) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(name, xml + f"<!-- benchmark copy {number} -->\n".encode())
+        with zipfile.ZipFile(base) as source, io.atomic_output(target) as stream, \
+                zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in source.namelist():  # the RDML document, and a dPCR file's partition tables
+                data = source.read(name)
+                if name.endswith(".xml"):
+                    data += f"<!-- benchmark copy {number} -->\n".encode()
+                archive.writestr(name, data)
     return target
 
 
@@ -114,7 +116,8 @@ def in_process(paths: list[Path], scratch: Path) -> float:
     process_input(str(paths[0]), io.content_sha256(paths[0]), str(scratch))  # warm: model loaded, imports done
     start = time.perf_counter()
     for path in paths:
-        process_input(str(path), io.content_sha256(path), str(scratch))
+        outcome = process_input(str(path), io.content_sha256(path), str(scratch))
+        assert outcome.ok, outcome.error
     return (time.perf_counter() - start) / len(paths)
 
 
@@ -152,26 +155,27 @@ def main() -> int:
     parser.add_argument("--qpcr", type=int, default=2000)
     parser.add_argument("--dpcr", type=int, default=200)
     parser.add_argument("--base", type=int, default=100, help="distinct simulated qPCR plates (dPCR: a tenth)")
-    parser.add_argument("--one-worker-sample", type=int, default=400)
-    parser.add_argument("--peer-sample", type=int, default=40)
+    parser.add_argument("--one-worker-sample", type=int, default=200)
+    parser.add_argument("--peer-sample", type=int, default=30)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     qpcr, dpcr = generate(args.qpcr, args.dpcr, args.base)
     plates = qpcr + dpcr
-    per_q = in_process(qpcr[1:41], DATA / "scratch")
+    per_q = in_process(qpcr[1:31], DATA / "scratch")
     per_d = in_process(dpcr[1:11], DATA / "scratch")
     per_plate = (per_q * len(qpcr) + per_d * len(dpcr)) / len(plates)
     row("in-process batch task per plate (read, pipeline, Parquet)",
         f"qPCR 384-well {per_q * 1000:.0f} ms, dPCR 8-well {per_d * 1000:.0f} ms", "–")
     peer = shell_loop(qpcr[: args.peer_sample])
+    print(f"shell loop: {peer:.2f} s per file over {args.peer_sample} files", flush=True)
     n1q, n1d = min(args.one_worker_sample, len(qpcr)), max(1, min(args.one_worker_sample // 10, len(dpcr)))
     one_paths = qpcr[:n1q] + dpcr[:n1d]
     one_s, one_manifest = batch(one_paths, 1, DATA / "out1")
     print(f"load average after 1 worker: {os.getloadavg()}", flush=True)
+    row(f"throughput, 1 worker ({n1q} qPCR + {n1d} dPCR plates)", f"{len(one_paths) / one_s:.2f} plates/s", "–")
     two_s, two_manifest = batch(plates, 2, DATA / "out2")
     print(f"load average after 2 workers: {os.getloadavg()}", flush=True)
     rate1, rate2 = len(one_paths) / one_s, len(plates) / two_s
-    row(f"throughput, 1 worker ({n1q} qPCR + {n1d} dPCR plates)", f"{rate1:.2f} plates/s", "–")
     row(f"throughput, 2 workers ({len(qpcr)} qPCR + {len(dpcr)} dPCR plates)", f"{rate2:.2f} plates/s",
         ">= 1.8x 1 worker", f"{rate2 / rate1:.2f}x 1 worker")
     peer_total = peer * len(qpcr)
