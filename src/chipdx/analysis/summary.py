@@ -17,6 +17,9 @@ class RunSummary:
     """Counts and ranges describing one run.
 
     ``reactions_by_sample_type`` maps an RDML sample type code to its reaction count.
+    The ``reported_*`` fields describe what the instrument reported: the range of its Cq
+    values, its threshold range per target and its baseline window (first start, last end
+    cycle); ``None`` or empty when the file gives none.
     """
 
     run_id: str
@@ -33,6 +36,30 @@ class RunSummary:
     targets: tuple[tuple[str, str], ...]
     reactions_by_sample_type: tuple[tuple[str, int], ...]
     n_reported_cq: int
+    reported_cq_range: tuple[float, float] | None = None
+    reported_thresholds: tuple[tuple[str, float, float], ...] = ()
+    reported_baseline: tuple[float, float] | None = None
+
+
+def _span(values: list[float | None]) -> tuple[float, float] | None:
+    known = [v for v in values if v is not None]
+    return (min(known), max(known)) if known else None
+
+
+def _thresholds(run: Run) -> tuple[tuple[str, float, float], ...]:
+    """The instrument's threshold range per target, for targets that report one."""
+    found = []
+    for target in dict.fromkeys(r.target_id for r in run.reactions):
+        span = _span([r.reported.quantification_fluorescence for r in run.reactions if r.target_id == target])
+        if span is not None:
+            found.append((target, *span))
+    return tuple(found)
+
+
+def _baseline(run: Run) -> tuple[float, float] | None:
+    starts = _span([r.reported.baseline_start for r in run.reactions])
+    ends = _span([r.reported.baseline_end for r in run.reactions])
+    return (starts[0], ends[1]) if starts and ends else None
 
 
 def _summarise_run(dataset: Dataset, run: Run) -> RunSummary:
@@ -58,6 +85,9 @@ def _summarise_run(dataset: Dataset, run: Run) -> RunSummary:
         targets=targets,
         reactions_by_sample_type=tuple(sorted(types.items())),
         n_reported_cq=sum(r.reported.cq is not None for r in run.reactions),
+        reported_cq_range=_span([r.reported.cq for r in run.reactions]),
+        reported_thresholds=_thresholds(run),
+        reported_baseline=_baseline(run),
     )
 
 

@@ -96,7 +96,7 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         return
     count = workers or len(os.sched_getaffinity(0))
     cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=":0")  # no fixed port
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
 

@@ -44,7 +44,9 @@ def _formats_epilog() -> str:
     from chipdx import io
 
     lines = [f"  {f.name:<20} {f.description}" for f in io.formats() if f.reader is not None]
-    return "formats read (sniffed by content, then by file ending):\n" + "\n".join(lines)
+    known = [f"  {f.name:<20} {f.description}" for f in io.formats() if f.reader is None]
+    refused = "\nrecognised, not read yet:\n" + "\n".join(known) if known else ""
+    return "formats read (sniffed by content, then by file ending):\n" + "\n".join(lines) + refused
 
 
 def main(argv: Sequence[str] | None = None) -> int:

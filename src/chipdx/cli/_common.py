@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from chipdx.model import Dataset
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
-           "missing_output_folder", "out", "progress", "require_partitions", "require_reactions",
+           "missing_output_folder", "note", "out", "progress", "require_partitions", "require_reactions",
            "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -87,6 +87,11 @@ def emit(text: str, output: Path | None) -> None:
         return
     with atomic_output(output) as stream:
         stream.write(text.encode())
+
+
+def note(message: str) -> None:
+    """Print one line about the input (not an error) to standard error."""
+    sys.stderr.write(f"chipdx: note: {message}\n")
 
 
 def fail(message: str) -> int:

@@ -33,8 +33,21 @@ def format_summary(dataset: Dataset, summaries: Sequence[RunSummary]) -> list[st
             lines.append(f"  dPCR      {s.n_partition_wells} wells, {s.n_partitions} partitions with amplitudes")
         lines.append("  targets   " + ", ".join(f"{t} ({dye})" for t, dye in s.targets))
         lines.append("  samples   " + ", ".join(f"{kind} {count}" for kind, count in s.reactions_by_sample_type))
-        lines.append(f"  reported  {s.n_reported_cq} Cq values in the file")
+        lines.append("  reported  " + _reported(s))
     return lines
+
+
+def _reported(s: RunSummary) -> str:
+    """The instrument's own results in one line: Cq count and range, thresholds, baseline window."""
+    parts = [f"{s.n_reported_cq} Cq values in the file"]
+    if s.reported_cq_range is not None:
+        parts[0] += f" ({s.reported_cq_range[0]:.2f}-{s.reported_cq_range[1]:.2f})"
+    if s.reported_thresholds:
+        parts.append("threshold " + ", ".join(f"{target} {low:.4g}" + (f"-{high:.4g}" if high != low else "")
+                                              for target, low, high in s.reported_thresholds))
+    if s.reported_baseline is not None:
+        parts.append(f"baseline cycles {s.reported_baseline[0]:g}-{s.reported_baseline[1]:g}")
+    return "; ".join(parts)
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, out, require_reactions
+from chipdx.cli._common import EXIT_OK, csv_text, emit, note, out, require_reactions
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -47,11 +47,15 @@ def _cell(value: object) -> str:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, analyze_columns
+    from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, REPORTED_COLUMNS, analyze_columns
 
     names = DETAIL_COLUMNS if args.detailed else COLUMNS
     dataset = io.read(args.input, melt=False)
     require_reactions(dataset, args.input)
+    if all(run.amplification is None for run in dataset.runs):
+        note(f"{args.input}: no amplification curves in the file: chipdx's own Cq is empty, the instrument's "
+             "reported Cq is in column instrument_cq")
+        names = DETAIL_COLUMNS if args.detailed else REPORTED_COLUMNS
     columns = analyze_columns(dataset)
     rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
     _write_text(csv_text(names, rows), args.output, len(columns["run"]))

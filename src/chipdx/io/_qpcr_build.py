@@ -150,18 +150,40 @@ class RunBuilder:
     source: str
     _keys: dict[tuple[int, str], int] = field(default_factory=dict)
     _well_cache: dict[str, Well] = field(default_factory=dict)
+    _stated: dict[int, str] = field(default_factory=dict)
     _reactions: list[Reaction] = field(default_factory=list)
     _amp: list[tuple[int, float, float, str]] = field(default_factory=list)
     _melt: list[tuple[int, float, float]] = field(default_factory=list)
 
+    def state_position(self, number: str, label: str, *, place: str) -> None:
+        """Record that the file numbers the well at ``label`` as ``number``.
+
+        A number read later (a table with a ``Well`` column only) is placed at the label the
+        file states for it, not by counting along the plate's rows: files that number only
+        the wells in use (1-8 for A1-A4, B1-B4) are placed as they say.
+        """
+        if not re.fullmatch(r"\s*\d+(\.0+)?\s*", number):
+            return  # not a number: refused with its place where the well is read
+        key, stated = int(float(number)), self.well(label, place=place).label
+        known = self._stated.setdefault(key, stated)
+        if known != stated:
+            raise FormatError(self.source, place, f"well {key} at {known} as stated before", quote(label))
+
     def well(self, label_or_number: str, *, place: str) -> Well:
-        """The well named by a label (``A1``, ``  A01``) or a number (``1``, ``1.0``)."""
+        """The well named by a label (``A1``, ``  A01``) or a number (``1``, ``1.0``).
+
+        A number goes to the position the file states for it (:meth:`state_position`), else
+        it counts along the plate's rows (1 = A1, 2 = A2, ...).
+        """
         cached = self._well_cache.get(label_or_number)
         if cached is not None:
             return cached
         text = label_or_number.strip()
         try:
             numbered = re.fullmatch(r"\d+(\.0+)?", text)
+            if numbered and int(float(text)) in self._stated:
+                text = self._stated[int(float(text))]
+                numbered = None
             well = self.plate.well(int(float(text))) if numbered else self.plate.parse(text)
         except ValueError:
             raise FormatError(
@@ -194,6 +216,10 @@ class RunBuilder:
     def target_of(self, row: int) -> str:
         """The target id of a row."""
         return self._reactions[row].target_id
+
+    def reported_of(self, row: int) -> ReportedResult:
+        """The values attached to a row so far."""
+        return self._reactions[row].reported
 
     def report(self, row: int, result: ReportedResult) -> None:
         """Attach the values the file reports for a reaction."""

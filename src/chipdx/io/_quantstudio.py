@@ -11,6 +11,7 @@ Design and Analysis Software user guide (Thermo Fisher, MAN0018200), chapter
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -188,7 +189,19 @@ class _Reader:
             rows.append((index, prefix))
         return rows
 
+    def positions(self) -> None:
+        """The well numbers and the positions the file states for them, from every table holding both."""
+        for table in self.tables.values():
+            number, position = table.column("Well"), table.column("Well Position")
+            if number is None or position is None:
+                continue
+            for row in range(len(table.rows)):
+                label = table.cell(row, position)
+                if label:
+                    self.builder.state_position(table.cell(row, number), label, place=table.place(row, position))
+
     def setup(self) -> None:
+        self.positions()
         for name in ("Sample Setup", "Results"):
             table = self.tables.get(name)
             if table is not None:
@@ -208,8 +221,24 @@ class _Reader:
                     melt_temperature_c=table.number(row, table.column("Tm1")),
                     quantification_fluorescence=table.number(
                         row, table.column(f"{prefix}Ct Threshold", "Threshold")),
+                    baseline_start=table.number(row, table.column(f"{prefix}Baseline Start")),
+                    baseline_end=table.number(row, table.column(f"{prefix}Baseline End")),
                     excluded="omitted in the source software" if omit else None,
                 ))
+
+    def calls(self) -> None:
+        """Presence/absence calls (``Target Call`` sheet, ``Call`` column) kept as the reaction's reported note."""
+        table = self.tables.get("Target Call")
+        call_col, target_col = (None, None) if table is None else (table.column("Call"), table.column(*_TARGET))
+        if table is None or call_col is None or target_col is None:
+            return
+        for row in range(len(table.rows)):
+            well, call = self._well(table, row), table.cell(row, call_col)
+            index = None if well is None or not call else self.builder.find(well, table.cell(row, target_col))
+            if index is not None:
+                old = self.builder.reported_of(index)
+                note = f"{old.note}; call: {call}" if old.note else f"call: {call}"
+                self.builder.report(index, dataclasses.replace(old, note=note))
 
     def _row_for(self, table: Table, row: int, target: str, place_column: int) -> int:
         well = self._well(table, row)
@@ -314,6 +343,7 @@ def dataset_from_tables(
     try:
         reader.setup()
         reader.results()
+        reader.calls()
         if not reader.amplification():
             reader.multicomponent()
         reader.melt()

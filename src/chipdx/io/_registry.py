@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from chipdx.errors import FormatError, UnknownFormatError, UnsupportedError
 from chipdx.io._safety import describe_bytes
@@ -46,6 +47,10 @@ class FileFormat:
         Writes a dataset, or ``None`` when chipdx only reads this format.
     amplification_reader
         Optional faster reader that leaves out melt curves (used by ``read(..., melt=False)``).
+    refusal
+        For a format chipdx recognises but does not read (``reader=None``): why, and what to
+        export instead. A file it sniffs is refused with this reason, never handed to another
+        format's reader by its ending.
     """
 
     name: str
@@ -55,6 +60,7 @@ class FileFormat:
     reader: Reader | None = None
     writer: Writer | None = None
     amplification_reader: Reader | None = None
+    refusal: str = ""
 
 
 _FORMATS: dict[str, FileFormat] = {}
@@ -102,12 +108,22 @@ def detect(path: str | Path) -> FileFormat:
     for file_format in readable:
         if file_format.sniff(path, head):
             return file_format
+    for file_format in _FORMATS.values():
+        if file_format.reader is None and file_format.sniff(path, head):
+            _refuse(path, file_format)
     suffix = path.suffix.lower()
     for file_format in readable:
         if suffix in file_format.extensions:
             return file_format
     found = "a folder with no recognised run files" if path.is_dir() else describe_bytes(head)
     raise UnknownFormatError(str(path), "", "a run file in a known format (listed by 'chipdx --help')", found)
+
+
+def _refuse(path: Path, file_format: FileFormat) -> NoReturn:
+    """Refuse a file of a format chipdx recognises but does not read, naming it and why."""
+    reason = f" ({file_format.refusal})" if file_format.refusal else ""
+    raise FormatError(str(path), "", "a format chipdx reads ('chipdx --help')",
+                      f"{file_format.description}: not supported yet{reason}")
 
 
 def content_sha256(path: Path) -> str:
@@ -144,7 +160,7 @@ def read(path: str | Path, *, format: str | None = None, melt: bool = True) -> D
     path = Path(path)
     file_format = _by_name(format) if format else detect(path)
     if file_format.reader is None:
-        raise UnsupportedError(f"chipdx cannot read {file_format.description}")
+        _refuse(path, file_format)
     reader = file_format.reader if melt else (file_format.amplification_reader or file_format.reader)
     dataset = reader(path)
     if not melt and any(run.melt is not None for run in dataset.runs):

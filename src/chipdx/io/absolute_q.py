@@ -1,5 +1,9 @@
 """Thermo Fisher QuantStudio Absolute Q per-partition CSV ("fluorescence columns" export).
 
+The "multichannel" export (``Run, Date, Instrument, Plate, Sample, Channels, Count, Copies per
+microliter, Total``: partition counts per combination of positive channels, per sample, with no
+well) is recognised and refused with its name, not handed to another reader.
+
 Columns: ``Run, Date, Instrument, Plate, Well ID, Sample, Index, Reject, ROX,``
 then per dye ``<dye>, <dye>_pos, <dye>_target, <dye>_threshold``. ``ROX`` is the
 passive reference and is not a target channel. ``Reject = True`` partitions are
@@ -98,6 +102,21 @@ def read_absolute_q(path: str | Path) -> Dataset:
     return Dataset((run,), samples=tuple(samples.values()),
                    targets=tuple(Target(t, dye_id=d) for t, d in targets.items()), dyes=tuple(Dye(d) for d in dyes))
 
+
+def _sniff_multichannel(path: Path, head: bytes) -> bool:
+    if path.is_dir():
+        return False
+    cells = {c.strip() for c in split_lines(head[:4096].decode("latin-1"))[0].split(",")}
+    return {"Sample", "Channels", "Count", "Copies per microliter", "Total"} <= cells
+
+
+register(FileFormat(
+    name="absolute-q-multichannel",
+    description="Absolute Q multichannel export",
+    extensions=(),
+    sniff=_sniff_multichannel,
+    refusal="counts per channel combination, no wells: export the well table",
+))
 
 register(FileFormat(
     name="absolute-q-partitions",

@@ -11,7 +11,11 @@ well: an empty row, or a settings footer written straight after the last well
 PCR software write them with or without a blank row before).
 
 Melt data are read from ``Melt Curve Raw Data`` or ``Melt Curve Raw`` (both names
-occur in exports); the table is the same.
+occur in exports); the table is the same. Design & Analysis presence/absence workbooks
+hold their results in a ``Primary_result`` sheet instead of ``Results`` (same columns:
+``Task``, ``Reporter``, ``Cq``, ``Threshold``, ``Baseline Start/End``), read the same way;
+their ``Target Call`` sheet's ``Call`` (Positive, Negative, ...) is kept as the reaction's
+reported note (``call: Positive``).
 """
 
 from __future__ import annotations
@@ -28,19 +32,21 @@ from chipdx.model import Dataset
 
 __all__ = ["FORMAT", "read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
 
-_TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data")
+_TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data",
+           "Target Call")
 # other sheet names vendor software writes for the same table
-_SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data"}
+_SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data", "Primary_result": "Results"}
+_MARKS = ("Results", "Amplification Data", *(alias for alias, name in _SHEET_ALIASES.items() if name == "Results"))
 # what a data row holds in each well column: ``Well`` a number, ``Well Position`` a label
 _WELL_CELL = {"well": re.compile(r"^\s*\d+(\.0+)?\s*$"), "well position": re.compile(r"^\s*[A-Za-z]{1,2}\d{1,3}\s*$")}
 
 
 def sniff_quantstudio_xlsx(path: Path, head: bytes) -> bool:
-    """True for a workbook with a ``Results`` or ``Amplification Data`` sheet."""
+    """True for a workbook with a ``Results`` (or ``Primary_result``) or ``Amplification Data`` sheet."""
     if not head.startswith(b"PK"):
         return False
     names = sheet_names(path)
-    return "Results" in names or "Amplification Data" in names
+    return any(mark in names for mark in _MARKS)
 
 
 def _place(sheet: str, row_numbers: list[int], header_row: int, header: tuple[str, ...]) -> Callable[[int, int], str]:
@@ -104,7 +110,7 @@ def read_quantstudio_xlsx(path: Path) -> Dataset:
         if table is not None and name in _TABLES:
             tables[name] = Table(name, table.header, table.rows, table.place)
     if "Results" not in tables and "Amplification Data" not in tables:
-        raise FormatError(source, "", "a 'Results' or 'Amplification Data' sheet with a header row",
+        raise FormatError(source, "", "a 'Results' ('Primary_result') or 'Amplification Data' sheet with a header row",
                           f"sheets {', '.join(sheets) or 'none'}")
     return dataset_from_tables(tables, meta, source=source, format="quantstudio-xlsx")
 

@@ -42,6 +42,10 @@ class ReportedResult:
 
     These are inputs, kept so that nothing read is lost; chipdx's own analysis
     results never overwrite them. ``None`` means the file gives no value.
+    ``quantification_fluorescence`` is the threshold the instrument's Cq was read at
+    (RDML ``quantFluor``); ``baseline_start`` and ``baseline_end`` the first and last
+    cycle of the instrument's baseline window (QuantStudio ``Baseline Start/End``; RDML
+    has no element for them).
     """
 
     cq: float | None = None
@@ -57,6 +61,8 @@ class ReportedResult:
     background_fluorescence: float | None = None
     background_slope: float | None = None
     quantification_fluorescence: float | None = None
+    baseline_start: float | None = None
+    baseline_end: float | None = None
     excluded: str | None = None
     note: str | None = None
 

@@ -24,13 +24,16 @@ from chipdx.model import Dataset, QuantityUnit, Run, SampleType
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "analyze", "analyze_columns", "analyze_detailed",
-           "analyze_run", "reaction_columns"]
+__all__ = ["COLUMNS", "DETAIL_COLUMNS", "NEGATIVE_CONTROLS", "REPORTED_COLUMNS", "analyze", "analyze_columns",
+           "analyze_detailed", "analyze_run", "reaction_columns"]
 
 COLUMNS = ("run", "well", "sample", "sample_type", "quantity", "target", "dye", "cq", "efficiency", "n0",
            "amplified", "flags")
-DETAIL_COLUMNS = (*COLUMNS, "ncopy", "cq_threshold", "cq_first_derivative", "cq_cy0", "amplicon_efficiency",
-                  "window_efficiency", "baseline", "baseline_slope", "amplitude", "noise")
+#: :data:`COLUMNS` with the source file's own Cq next to chipdx's (for files that hold no curves)
+REPORTED_COLUMNS = (*COLUMNS[:COLUMNS.index("cq") + 1], "instrument_cq", *COLUMNS[COLUMNS.index("cq") + 1:])
+DETAIL_COLUMNS = (*REPORTED_COLUMNS, "ncopy", "cq_threshold",
+                  "cq_first_derivative", "cq_cy0", "amplicon_efficiency", "window_efficiency", "baseline",
+                  "baseline_slope", "amplitude", "noise")
 NEGATIVE_CONTROLS = frozenset({SampleType.NTC, SampleType.NO_AMPLIFICATION_CONTROL,
                                SampleType.NO_TARGET_PRESENT, SampleType.NO_REVERSE_TRANSCRIPTION})
 _NOT_IN_MEAN = NEGATIVE_CONTROLS | {SampleType.OPTICAL_CALIBRATOR}
@@ -79,6 +82,8 @@ def reaction_columns(dataset: Dataset, run: Run, curves: CurveAnalysis, amplicon
         "target": [r.target_id for r in run.reactions],
         "dye": [dyes[r.target_id] for r in run.reactions],
         "cq": curves.cq,
+        "instrument_cq": np.array([np.nan if r.reported.cq is None else r.reported.cq for r in run.reactions],
+                                  dtype=float),
         "efficiency": curves.efficiency,
         "n0": amplicons.n0,
         "amplified": curves.amplified,
@@ -116,7 +121,8 @@ def analyze_columns(dataset: Dataset, *, parameters: CurveParameters | None = No
 def analyze_detailed(dataset: Dataset, *, parameters: CurveParameters | None = None) -> pd.DataFrame:
     """One row per reaction of every run: the SPEC §7 columns plus intermediate values.
 
-    Extra columns: ``ncopy`` (copies from N0, calibrated on the run's standards of the same
+    Extra columns: ``instrument_cq`` (the Cq the source file reports, next to chipdx's own
+    ``cq``; ``NaN`` when it reports none), ``ncopy`` (copies from N0, calibrated on the run's standards of the same
     target, :func:`~chipdx.analysis.qpcr.copies.copies_from_n0`; ``NaN`` without standards),
     ``cq_threshold`` (LinRegPCR-style threshold Cq), ``cq_first_derivative``,
     ``cq_cy0`` (Guescini's Cy0, the point N0 is computed from),
