@@ -157,12 +157,14 @@ def main() -> int:
     parser.add_argument("--base", type=int, default=100, help="distinct simulated qPCR plates (dPCR: a tenth)")
     parser.add_argument("--one-worker-sample", type=int, default=200)
     parser.add_argument("--peer-sample", type=int, default=30)
+    parser.add_argument("--in-process-sample", type=int, default=30)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     qpcr, dpcr = generate(args.qpcr, args.dpcr, args.base)
     plates = qpcr + dpcr
-    per_q = in_process(qpcr[1:31], DATA / "scratch")
-    per_d = in_process(dpcr[1:11], DATA / "scratch")
+    sample = args.in_process_sample
+    per_q = in_process(qpcr[1:sample + 1], DATA / "scratch")
+    per_d = in_process(dpcr[1:max(2, sample // 3) + 1], DATA / "scratch")
     per_plate = (per_q * len(qpcr) + per_d * len(dpcr)) / len(plates)
     row("in-process batch task per plate (read, pipeline, Parquet)",
         f"qPCR 384-well {per_q * 1000:.0f} ms, dPCR 8-well {per_d * 1000:.0f} ms", "–")
