@@ -118,3 +118,29 @@ def test_plan_bad_evidence_nothing_written(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "evidence[1].issued: expected a date" in err
     assert not out.exists()
+
+
+def test_localise_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["market", "localise", str(PRODUCTS / "GT02.yaml"), "--markets", "eu,ca", "--eu-states", "be,de"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["market"] for r in rows if r["topic"] == "label/IFU language"] == ["eu-BE", "eu-DE", "ca"]
+    with pytest.raises(SystemExit) as caught:
+        main(["market", "localise", str(PRODUCTS / "GT02.yaml"), "--eu-states", "XX"])
+    assert caught.value.code == 2
+
+
+def test_dossier_of_chipdx_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "dossier"
+    assert main(["market", "dossier", "-o", str(folder), "--as-of", "2026-12-03"]) == 0
+    assert "eu B, us II, kr 3" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == ["classification.csv", "evidence.csv", "plan.html",
+                                                       "profile.yaml"]
+    classes = {r["market"]: r["class"] for r in csv.DictReader((folder / "classification.csv").open(encoding="utf-8"))}
+    assert classes == {"eu": "B", "us": "II", "kr": "3", "jp": "III", "cn": "III", "ca": "II", "au": "2", "imdrf": "B"}
+    evidence = list(csv.DictReader((folder / "evidence.csv").open(encoding="utf-8")))
+    efficiency = [r for r in evidence if r["what"].startswith("linearity")]
+    assert efficiency and all(r["status"] == "simulated only" and "efficiency 1." in r["measured"] for r in efficiency)
+    assert {"missing", "derived"} <= {r["status"] for r in evidence}
+    assert all(r["a_real_submission_still_needs"] for r in evidence)
+    profile = (folder / "profile.yaml").read_text(encoding="utf-8")
+    assert "Influenza A" in profile and "SARS-CoV-2" in profile  # the assay's pathogen targets

@@ -98,6 +98,11 @@ _TABLE: tuple[tuple[str, Severity, Kind, tuple[Source, ...], str], ...] = (
     ("QC-SHORT-LOG-PHASE", _W, _Q, (Source.QPCR,), "the log-linear phase spans fewer than 4 usable cycles"),
     ("QC-LOW-EFFICIENCY", _W, _Q, (Source.QPCR,),
      "the reaction's efficiency is below 1.7 fold per cycle (inhibition, poor assay)"),
+    # reviewer settings (pipeline.ManualSettings): the Cq was recomputed as a person asked
+    ("QC-MANUAL-THRESHOLD", _I, _Q, (Source.QPCR,),
+     "the Cq is the crossing of a threshold a reviewer set for the target (re-analysed, audited)"),
+    ("QC-MANUAL-BASELINE", _I, _Q, (Source.QPCR,),
+     "the baseline is the mean over cycles a reviewer set for the target (re-analysed, audited)"),
     # melt analysis
     ("QC-MELT-NO-PEAK", _W, _Q, (Source.MELT,), "no -dF/dT peak stands out of the background"),
     ("QC-MELT-MULTIPLE-PRODUCTS", _W, _Q, (Source.MELT,),

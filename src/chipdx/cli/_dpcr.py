@@ -136,8 +136,9 @@ def add_commands(commands: Any) -> None:
                          help="known linear spill between channels to subtract (repeatable)")
     analyze.add_argument("--spill", choices=["auto", "off"], default="auto",
                          help="without --crosstalk, estimate strong channel spill from the droplets (default: auto)")
-    analyze.add_argument("--rain", choices=["threshold", "positive"], default="threshold",
-                         help="positive: lower thresholds to the negative-cloud edge so rain counts positive")
+    analyze.add_argument("--rain", choices=["posterior", "threshold", "positive"], default="posterior",
+                         help="posterior (default): rain counted by its cross-well posterior; threshold: by the "
+                              "threshold alone; positive: thresholds lowered to the negative-cloud edge")
     analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
     analyze.set_defaults(handler=_analyze)
 

@@ -108,6 +108,28 @@ def _plan_record(plans: Any, steps: Any, served: dict[str, list[str]]) -> dict[s
     }
 
 
+def _eu_states(text: str) -> tuple[str, ...]:
+    from chipdx.market.localise import EU_STATES
+
+    if text == "all":
+        return EU_STATES
+    chosen = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
+    if not chosen or any(code not in EU_STATES for code in chosen):
+        raise argparse.ArgumentTypeError(f"expected all or a comma list of {','.join(EU_STATES)}, found {text!r}")
+    return chosen
+
+
+def _localise(args: argparse.Namespace) -> int:
+    from chipdx.market import load_profile
+    from chipdx.market.localise import localise
+
+    profile = load_profile(args.profile)
+    items = localise(args.markets, profile.user, args.eu_states)
+    emit(csv_text(("product", "market", "topic", "requirement", "source"),
+                  [(profile.name, i.market, i.topic, i.requirement, i.source) for i in items]), args.output)
+    return EXIT_OK
+
+
 def add_commands(commands: Any) -> None:
     """Add ``market`` and its subcommands to the ``chipdx`` subparsers."""
     market = commands.add_parser("market", help="market entry: classify an IVD in 8 regulatory systems")
@@ -139,3 +161,15 @@ def add_commands(commands: Any) -> None:
                       help="apply the rules in force on this date (default: today)")
     plan.add_argument("-o", "--output", type=Path, required=True, help="plan.html, plan.json or plan.csv")
     plan.set_defaults(handler=_plan)
+    localise = sub.add_parser("localise", help="label/IFU languages (EU per member state), symbols, units, UDI, "
+                                               "local representative per market (CSV)")
+    localise.add_argument("profile", type=Path, help="product profile (YAML); its user decides the EU languages")
+    localise.add_argument("--markets", type=_markets, default=MARKETS[:-1], metavar="LIST",
+                          help="all or a comma list (default: the 7 markets)")
+    localise.add_argument("--eu-states", type=_eu_states, default="all", metavar="LIST",
+                          help="all (default) or EU member-state codes, e.g. DE,FR,IT")
+    localise.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
+    localise.set_defaults(handler=_localise)
+    from chipdx.cli._dossier import add_dossier
+
+    add_dossier(sub, _date)
