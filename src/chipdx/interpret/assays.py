@@ -281,7 +281,10 @@ def load_assay(name: str) -> Assay:
 
 
 def require_assay_targets(assay: Assay, measured: Iterable[str], source: str) -> None:
-    """Refuse data in which a target of ``assay`` was never measured, naming both sides and the close names.
+    """Refuse data that measure some of ``assay``'s targets but never others, naming both sides and close names.
+
+    Data with none of the assay's targets (another assay's run in a batch) are not refused: they
+    give no sample to call.
 
     Without this, a run whose target is named differently (``RNaseP`` for the CDC panel's ``RP``) or a
     run of another assay would make every sample ``invalid`` with no word that the names do not match.
@@ -296,8 +299,8 @@ def require_assay_targets(assay: Assay, measured: Iterable[str], source: str) ->
     """
     have = list(dict.fromkeys(measured))
     missing = [t.name for t in assay.targets if t.name not in have]
-    if not missing:
-        return
+    if not missing or len(missing) == len(assay.targets):
+        return  # all measured, or a run of other targets that this assay does not call (a batch of mixed runs)
     extra = [name for name in have if name not in {t.name for t in assay.targets}]
     hints = [f"{name} not measured" + (f" ({', '.join(close)}?)" if (close := close_names(name, extra)) else "")
              for name in missing]
