@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chipdx.errors import FormatError
 
-__all__ = ["SOURCES", "Hit", "lookup"]
+__all__ = ["SOURCES", "Hit", "Source", "lookup"]
 
 
 @dataclass(frozen=True)
