@@ -1,4 +1,4 @@
-"""Run every benchmark in this folder (`bench_*.py`), one after another; exit 1 if any fails."""
+"""Run every benchmark here (`bench_*.py`, then `dpcr_coverage.py`), one after another; exit 1 if any fails."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     failed = []
-    for script in sorted(HERE.glob("bench_*.py")):
+    for script in [*sorted(HERE.glob("bench_*.py")), HERE / "dpcr_coverage.py"]:
         print(f"\n## {script.name}\n", flush=True)
         if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
             failed.append(script.name)

@@ -83,23 +83,6 @@ def test_the_classifier_says_not_fitted_before_fit() -> None:
             use()
 
 
-def test_a_report_of_two_files_with_the_same_run_ids_is_one_line(tmp_path: Path) -> None:
-    example = SRC / "data" / "example_run.rdml"
-    first, second = tmp_path / "a.rdml", tmp_path / "b.rdml"
-    shutil.copy(example, first)
-    shutil.copy(example, second)
-    done = subprocess.run([sys.executable, "-m", "chipdx.cli", "report", str(first), str(second),
-                           "-o", str(tmp_path / "r.html")], capture_output=True, text=True, check=False)
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "internal error" not in lines[0]
-    assert "a.rdml" in lines[0]
-    assert "b.rdml" in lines[0]
-    assert "distinct experiment/run ids" in lines[0]
-    assert not (tmp_path / "r.html").exists()
-
-
 def test_an_unknown_file_gets_a_short_line_and_help_lists_the_formats(tmp_path: Path) -> None:
     from chipdx import io
 

@@ -108,10 +108,13 @@ def _analyze(args: argparse.Namespace) -> int:
     datasets = [io.read(path) for path in args.inputs]
     for path, dataset in zip(args.inputs, datasets, strict=True):
         require_partitions(dataset, path)  # before any analysis: a qPCR file would give a header-only table
+    several = len(args.inputs) > 1  # then a file column tells wells of different plates apart
     frames = []
-    for dataset in datasets:
-        frames.append(dpcr.analyze(dataset, layout=layout, settings=settings))
-    result = pd.concat(frames, ignore_index=True)[list(dpcr.RESULT_COLUMNS)]
+    for path, dataset in zip(args.inputs, datasets, strict=True):
+        frame = dpcr.analyze(dataset, layout=layout, settings=settings)
+        frames.append(frame.assign(file=path.name) if several else frame)
+    columns = [*dpcr.RESULT_COLUMNS, "file"] if several else list(dpcr.RESULT_COLUMNS)
+    result = pd.concat(frames, ignore_index=True)[columns]
     emit(result.to_csv(index=False, float_format="%.6g", lineterminator="\n"), args.output)
     if args.output:
         out(f"wrote     {args.output} ({len(result)} rows)")
@@ -136,8 +139,9 @@ def add_commands(commands: Any) -> None:
                          help="known linear spill between channels to subtract (repeatable)")
     analyze.add_argument("--spill", choices=["auto", "off"], default="auto",
                          help="without --crosstalk, estimate strong channel spill from the droplets (default: auto)")
-    analyze.add_argument("--rain", choices=["threshold", "positive"], default="threshold",
-                         help="positive: lower thresholds to the negative-cloud edge so rain counts positive")
+    analyze.add_argument("--rain", choices=["posterior", "threshold", "positive"], default="posterior",
+                         help="posterior (default): rain counted by its cross-well posterior; threshold: by the "
+                              "threshold alone; positive: thresholds lowered to the negative-cloud edge")
     analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
     analyze.set_defaults(handler=_analyze)
 

@@ -46,15 +46,20 @@ def _fmt(value: float | None) -> str:
 def _classify(args: argparse.Namespace) -> int:
     from chipdx.pipeline import classify_file
 
-    classified = classify_file(args.input, args.model)
-    calls, model, ids = classified.calls, classified.model, classified.curve_ids
-    rows = ([d, c, _fmt(float(p)), call, ";".join(flags), ";".join(reasons)]
-            for d, c, p, call, flags, reasons in zip(classified.datasets, ids, calls.p_amplified, calls.call,
-                                                     calls.flags, calls.reasons, strict=True))
-    _write_csv(rows, CLASSIFY_COLUMNS, args.output)
+    several = len(args.input) > 1
+    rows: list[list[object]] = []
+    review = 0
+    for path in args.input:
+        classified = classify_file(path, args.model)
+        calls, model = classified.calls, classified.model
+        review += int(np.sum(calls.needs_review))
+        rows += ([d, c, _fmt(float(p)), call, ";".join(flags), ";".join(reasons), *([path.name] if several else [])]
+                 for d, c, p, call, flags, reasons in zip(classified.datasets, classified.curve_ids,
+                                                          calls.p_amplified, calls.call, calls.flags, calls.reasons,
+                                                          strict=True))
+    _write_csv(rows, (*CLASSIFY_COLUMNS, "file") if several else CLASSIFY_COLUMNS, args.output)
     if args.output is not None:
-        review = int(np.sum(calls.needs_review))
-        out(f"classified {len(ids)} curves with {model.model_id} (sha256 {model.sha256[:12]}…): "
+        out(f"classified {len(rows)} curves with {model.model_id} (sha256 {model.sha256[:12]}…): "
             f"{review} to review; wrote {args.output}")
     return EXIT_OK
 
@@ -69,10 +74,10 @@ def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
 
 
 def _interpret(args: argparse.Namespace) -> int:
-    from chipdx.pipeline import interpret_file, load_assay
+    from chipdx.pipeline import interpret_files, load_assay
 
     assay = load_assay(args.assay)
-    results = interpret_file(args.input, assay, require_controls=not args.no_control_check)
+    results = interpret_files(args.input, assay, require_controls=not args.no_control_check)
     rows = ([r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids)]
             for r in results)
     _write_csv(rows, INTERPRET_COLUMNS, args.output)
@@ -88,13 +93,15 @@ def _interpret(args: argparse.Namespace) -> int:
 def add_commands(commands: Any) -> None:
     """Add ``classify`` and ``interpret`` to the ``chipdx`` subparsers."""
     classify = commands.add_parser("classify", help="curve-level AI: amplified / not amplified / review")
-    classify.add_argument("input", type=Path, help="long curve CSV (dataset,curve_id,cycle,fluo[.gz]) or a run file")
+    classify.add_argument("input", type=Path, nargs="+",
+                          help="long curve CSVs (dataset,curve_id,cycle,fluo[.gz]) or run files")
     classify.add_argument("-o", "--output", type=Path, default=None, help="output CSV (default: standard output)")
     classify.add_argument("--model", default=None, help="locked model id (default: the shipped model)")
     classify.set_defaults(handler=_classify)
 
     interpret = commands.add_parser("interpret", help="apply an assay decision table to a run or a Cq table")
-    interpret.add_argument("input", type=Path, help="any run file, or a Cq table CSV (sample,sample_type,target,cq)")
+    interpret.add_argument("input", type=Path, nargs="+",
+                           help="run files (interpreted together) or Cq table CSVs (sample,sample_type,target,cq)")
     interpret.add_argument("--assay", required=True,
                            help="shipped assay (cdc-2019-ncov, who-charite-e-rdrp, dpcr-sars-cov-2, resp-4plex-demo) "
                            "or an assay YAML file")

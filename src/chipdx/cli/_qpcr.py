@@ -46,17 +46,43 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
+    """The input files as one dataset (runs that two files name alike told apart by file), each checked first."""
+    from chipdx.pipeline import combine
+
+    datasets = []
+    for path in args.input:
+        dataset = io.read(path, melt=melt)
+        require_reactions(dataset, path)
+        datasets.append(dataset)
+    return datasets[0] if len(datasets) == 1 else combine(*datasets)
+
+
+def _names(args: argparse.Namespace) -> str:
+    return ", ".join(str(path) for path in args.input)
+
+
+def _file_column(frame: pd.DataFrame, dataset: Dataset, several: bool) -> pd.DataFrame:
+    """``frame`` with a ``file`` column (from its ``run`` column) when several files were given."""
+    if several:
+        sources = {run.id: run.source for run in dataset.runs}
+        frame["file"] = [sources.get(str(run)) for run in frame["run"]]
+    return frame
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, REPORTED_COLUMNS, analyze_columns
 
     names = DETAIL_COLUMNS if args.detailed else COLUMNS
-    dataset = io.read(args.input, melt=False)
-    require_reactions(dataset, args.input)
+    dataset = _read(args, melt=False)
     if all(run.amplification is None for run in dataset.runs):
-        note(f"{args.input}: no amplification curves in the file: chipdx's own Cq is empty, the instrument's "
+        note(f"{_names(args)}: no amplification curves in the file: chipdx's own Cq is empty, the instrument's "
              "reported Cq is in column instrument_cq")
         names = DETAIL_COLUMNS if args.detailed else REPORTED_COLUMNS
     columns = analyze_columns(dataset)
+    if len(args.input) > 1:
+        names = (*names, "file")
+        columns["file"] = np.asarray([run.source for run in dataset.runs for _ in run.reactions], dtype=object)
     rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
     _write_text(csv_text(names, rows), args.output, len(columns["run"]))
     return EXIT_OK
@@ -81,7 +107,7 @@ def _windows(args: argparse.Namespace, dataset: Dataset) -> dict[str, tuple[floa
     windows = dict(args.tm_window or [])
     unknown = sorted(set(windows) - known)
     if unknown:
-        raise UnsupportedError(f"{args.input}: --tm-window names target(s) not in the file: {', '.join(unknown)}")
+        raise UnsupportedError(f"{_names(args)}: --tm-window names target(s) not in the file: {', '.join(unknown)}")
     if args.tm_tolerance is not None:
         for target in dataset.targets:
             if target.id not in windows and target.melting_temperature_c is not None:
@@ -95,7 +121,7 @@ def _melt(args: argparse.Namespace) -> int:
 
     from chipdx.analysis.qpcr.melt import analyze_melt, tm_windows
 
-    dataset = io.read(args.input)
+    dataset = _read(args)
     windows = _windows(args, dataset)
     frames = []
     for run in dataset.runs:
@@ -109,8 +135,8 @@ def _melt(args: argparse.Namespace) -> int:
         result.insert(0, "run", run.id)
         frames.append(result[~np.all(np.isnan(run.melt.fluorescence), axis=1)])
     if not frames:
-        raise UnsupportedError(f"{args.input}: no melt curves in the file")
-    _emit(pd.concat(frames, ignore_index=True), args.output)
+        raise UnsupportedError(f"{_names(args)}: no melt curves in the file")
+    _emit(_file_column(pd.concat(frames, ignore_index=True), dataset, len(args.input) > 1), args.output)
     return EXIT_OK
 
 
@@ -120,11 +146,12 @@ def _standard_curve(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.standard_curve import efficiency_mismatch, fit_standard_curve
 
-    table = analyze_detailed(io.read(args.input, melt=False))
+    dataset = _read(args, melt=False)
+    table = analyze_detailed(dataset)
     rows: list[dict[str, Any]] = []
     standards = table[(table["sample_type"] == "std") & table["quantity"].notna()]
     if standards.empty:
-        raise UnsupportedError(f"{args.input}: no standards with a known quantity")
+        raise UnsupportedError(f"{_names(args)}: no standards with a known quantity")
     for (run, target), group in standards.groupby(["run", "target"], sort=False):
         cq = group[_CQ_COLUMNS[args.cq]].to_numpy(float)
         try:
@@ -138,8 +165,9 @@ def _standard_curve(args: argparse.Namespace) -> int:
                      "amplicon_efficiency": amplicon,
                      "flags": "QC-EFFICIENCY-MISMATCH" if efficiency_mismatch(curve, amplicon) else ""})
     if not rows:
-        raise UnsupportedError(f"{args.input}: a standard curve needs amplified standards at two or more input levels")
-    _emit(pd.DataFrame(rows), args.output)
+        raise UnsupportedError(f"{_names(args)}: a standard curve needs amplified standards at two or more input "
+                               "levels")
+    _emit(_file_column(pd.DataFrame(rows), dataset, len(args.input) > 1), args.output)
     return EXIT_OK
 
 
@@ -147,7 +175,7 @@ def _relative(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr import analyze_detailed
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
-    table = analyze_detailed(io.read(args.input, melt=False))
+    table = analyze_detailed(_read(args, melt=False))
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()
@@ -156,7 +184,7 @@ def _relative(args: argparse.Namespace) -> int:
         result = relative_quantities(table, references=args.reference, calibrator=args.calibrator,
                                      efficiencies=efficiencies)
     except ValueError as exc:
-        raise UnsupportedError(f"{args.input}: {exc}") from None
+        raise UnsupportedError(f"{_names(args)}: {exc}") from None
     if len(args.reference) > 2:
         stability = genorm_stability(table, references=args.reference)
         out("# geNorm M: " + ", ".join(f"{gene} {value:.3f}" for gene, value in stability.items()))
@@ -174,7 +202,8 @@ def add_commands(commands: Any) -> None:
              ("relative", "relative quantities (delta-delta-Cq or Pfaffl) against reference genes", _relative))
     for name, text, handler in specs:
         command = sub.add_parser(name, help=text, description=text)
-        command.add_argument("input", type=Path, help="run file (any supported format)")
+        command.add_argument("input", type=Path, nargs="+",
+                             help="run files (any supported format); with several, a file column tells them apart")
         command.add_argument("-o", "--output", type=Path, default=None, help="CSV output (default: stdout)")
         command.set_defaults(handler=handler)
         if name == "standard-curve":

@@ -90,7 +90,8 @@ class Run:
     """One plate, rotor or chip run.
 
     ``reactions[i]`` is described by row ``i`` of ``amplification`` and ``melt``.
-    dPCR wells are in ``partitions``.
+    dPCR wells are in ``partitions``. ``source`` is the file the run was read from when
+    several files are analysed together (tables then carry it as their ``file`` column).
 
     Examples
     --------
@@ -114,6 +115,7 @@ class Run:
     background_method: str | None = None
     cq_method: CqMethod | None = None
     run_date: dt.datetime | None = None
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id:

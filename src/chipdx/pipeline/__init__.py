@@ -23,7 +23,7 @@ from chipdx.pipeline._analysis import (
 )
 from chipdx.pipeline._classify import ClassifiedCurves, classify_file
 from chipdx.pipeline._inputs import combine, load_assay, read_inputs
-from chipdx.pipeline._interpret import interpret_file, is_table
+from chipdx.pipeline._interpret import interpret_file, interpret_files, is_table
 from chipdx.pipeline._manual import ManualSettings, analyze_with_settings, apply_manual, exclude_wells
 from chipdx.pipeline._records import ResultSet, result_records
 from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, write_report
@@ -45,6 +45,7 @@ __all__ = [
     "exclude_wells",
     "interpret_dataset",
     "interpret_file",
+    "interpret_files",
     "is_table",
     "load_assay",
     "qpcr_observations",

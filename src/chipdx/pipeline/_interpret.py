@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io as _stdio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from chipdx.interpret.results import SampleResult
     from chipdx.interpret.rules import Observation
 
-__all__ = ["interpret_file", "is_table"]
+__all__ = ["interpret_file", "interpret_files", "is_table"]
 
 CQ_TABLE_COLUMNS = ("sample", "sample_type", "target")
 
@@ -65,3 +65,27 @@ def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -
     return tuple(interpret_observations(observations, assay, require_controls=require_controls,
                                         model_id=model.model_id if model else None,
                                         model_sha256=model.sha256 if model else None))
+
+
+def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True) -> tuple[
+        SampleResult, ...]:
+    """Sample results of ``assay`` on several inputs.
+
+    Run files are read into one dataset (runs and samples that two files name alike told
+    apart by file, :func:`~chipdx.pipeline.combine`) and interpreted together; Cq tables are
+    interpreted one by one, each as written.
+    """
+    if len(paths) == 1:
+        return interpret_file(paths[0], assay, require_controls=require_controls)
+    tables = [path for path in paths if is_table(path, CQ_TABLE_COLUMNS)]
+    runs = [path for path in paths if path not in tables]
+    results: list[SampleResult] = []
+    if runs:
+        from chipdx.pipeline._analysis import analyze_dataset, interpret_dataset
+        from chipdx.pipeline._inputs import read_inputs
+
+        analysis = analyze_dataset(read_inputs(runs))
+        results += interpret_dataset(analysis, assay, require_controls=require_controls).results
+    for path in tables:
+        results += interpret_file(path, assay, require_controls=require_controls)
+    return tuple(results)

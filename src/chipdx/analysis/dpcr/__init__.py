@@ -13,7 +13,13 @@ from chipdx.analysis.dpcr._limits import limit_of_blank, limit_of_detection, poi
 from chipdx.analysis.dpcr._plate import PlateMatrix, plate_matrix
 from chipdx.analysis.dpcr._qc import DPCR_FLAG_DESCRIPTIONS, DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quadrants import quadrant_counts
-from chipdx.analysis.dpcr._quantify import CiMethod, PoissonEstimate, poisson_estimate, proportion_interval
+from chipdx.analysis.dpcr._quantify import (
+    CiMethod,
+    PoissonEstimate,
+    classification_interval,
+    poisson_estimate,
+    proportion_interval,
+)
 from chipdx.analysis.dpcr._spill import Correction, Spill, estimate_spill, remove_spill, subtract_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 
@@ -30,6 +36,7 @@ __all__ = [
     "Spill",
     "ThresholdFit",
     "analyze",
+    "classification_interval",
     "compensate",
     "estimate_spill",
     "fit_threshold",

@@ -25,6 +25,7 @@ from chipdx.analysis.dpcr._multiplex import classify_multiplex
 from chipdx.analysis.dpcr._plate import PlateMatrix, default_layout, plate_matrix
 from chipdx.analysis.dpcr._qc import DpcrFlag, DpcrSettings
 from chipdx.analysis.dpcr._quantify import poisson_estimate
+from chipdx.analysis.dpcr._rain import allocate_rain
 from chipdx.analysis.dpcr._spill import Correction, crosstalk_cut, estimate_spill, remove_spill, subtract_spill
 from chipdx.analysis.dpcr._threshold import ThresholdFit, fit_threshold
 from chipdx.model import Dataset, Run, SampleType
@@ -61,16 +62,24 @@ def _fit_group(matrix: PlateMatrix, wells: NDArray[np.bool_], channel: int, nega
     return fit_threshold(column[mask], ntc_values=ntc_values, rain_edge=rain_edge)
 
 
-def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) -> NDArray[np.float64]:
-    """Threshold and count single-channel targets, pooled over wells per (channel, target).
+_Groups = dict[tuple[int, str], list[Entry]]
+_Fits = dict[tuple[int, str], ThresholdFit]
 
-    Returns the thresholds per (well, channel), NaN where a well has no target.
-    """
-    groups: dict[tuple[int, str], list[Entry]] = {}
+
+def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) -> None:
+    """Threshold and count single-channel targets, pooled over wells per (channel, target)."""
+    _count_simplex(matrix, *_simplex_thresholds(matrix, entries, settings), settings)
+
+
+def _simplex_thresholds(matrix: PlateMatrix, entries: list[Entry],
+                        settings: DpcrSettings) -> tuple[_Groups, _Fits, NDArray[np.float64]]:
+    """The (channel, target) groups, their fits and the thresholds per (well, channel), NaN where a
+    well has no target. The entries are not changed."""
+    groups: _Groups = {}
     for entry in entries:
         groups.setdefault((matrix.channels.index(entry.row.channel), entry.row.target), []).append(entry)
     thresholds = np.full((matrix.n_wells, len(matrix.channels)), np.nan)
-    fits: dict[tuple[int, str], ThresholdFit] = {}
+    fits: _Fits = {}
     for rounds in range(2):
         above = matrix.above(thresholds)
         lit = above.sum(axis=1, dtype=np.int8)
@@ -86,8 +95,7 @@ def _simplex(matrix: PlateMatrix, entries: list[Entry], settings: DpcrSettings) 
                 fit = dataclasses.replace(fit, threshold=manual, method="manual")
             fits[(channel, target)] = fit
             thresholds[wells, channel] = fit.threshold
-    _count_simplex(matrix, groups, fits, thresholds, settings)
-    return thresholds
+    return groups, fits, thresholds
 
 
 def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[Entry],
@@ -97,31 +105,27 @@ def _simplex_avoiding_spill(matrix: PlateMatrix, entries: list[Entry],
     Without the instrument's crosstalk calibration, strong spill (estimated by
     :func:`~chipdx.analysis.dpcr._spill.estimate_spill`) is subtracted only for the channel
     pairs whose crosstalk cloud the first thresholds cut; elsewhere the results are those
-    of the plain pass.
+    of the plain pass. Counting (with the rain allocation) runs once, on the amplitudes kept.
     Returns the spill removed, as :data:`Correction` records.
     """
     spill = estimate_spill(matrix) if settings.spill == "auto" and not settings.crosstalk else ()
     if not spill:
         _simplex(matrix, entries, settings)
         return ()
-    trial = [dataclasses.replace(e, flags=list(e.flags)) for e in entries]
-    thresholds = _simplex(matrix, trial, settings)
+    groups, fits, thresholds = _simplex_thresholds(matrix, entries, settings)
     cut = tuple(s for s in spill if crosstalk_cut(matrix, s, thresholds))
-    if cut:
-        _simplex(remove_spill(matrix, cut), entries, settings)
-        compensated = {s.into for s in cut}
-        for entry in entries:
-            if entry.row.channel in compensated:
-                entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
-        return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
-    for entry, done in zip(entries, trial, strict=True):
-        for field in dataclasses.fields(Entry):
-            setattr(entry, field.name, getattr(done, field.name))
-    return ()
+    if not cut:
+        _count_simplex(matrix, groups, fits, thresholds, settings)
+        return ()
+    _simplex(remove_spill(matrix, cut), entries, settings)
+    compensated = {s.into for s in cut}
+    for entry in entries:
+        if entry.row.channel in compensated:
+            entry.flags.append(DpcrFlag.SPILL_ESTIMATED)
+    return tuple((s.source, s.into, s.slope, s.origin) for s in cut)
 
 
-def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry]],
-                   fits: dict[tuple[int, str], ThresholdFit], thresholds: NDArray[np.float64],
+def _count_simplex(matrix: PlateMatrix, groups: _Groups, fits: _Fits, thresholds: NDArray[np.float64],
                    settings: DpcrSettings) -> None:
     bands = np.full((matrix.n_wells, len(matrix.channels), 2), np.nan)
     for (channel, _), members in groups.items():
@@ -140,8 +144,13 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry
         finite = negatives[np.isfinite(negatives)]
         consensus = float(np.median(finite)) if finite.size else float("nan")
         spread = max(fit.sd_neg, 1.4826 * float(np.median(np.abs(finite - consensus)))) if finite.size else np.nan
+        soft = _allocated(matrix, channel, fit, index, above, alone) if settings.rain == "posterior" else None
         for entry, w, negative in zip(members, index, negatives, strict=True):
             entry.n_positive, entry.n_negative = int(positive[w]), int(valid[w] - positive[w])
+            if soft is not None:
+                entry.n_above, entry.n_positive = entry.n_positive, round(float(soft[0][w]))
+                entry.n_negative = int(valid[w]) - entry.n_positive
+                entry.rain_variance, entry.hidden = float(soft[1][w]), float(soft[2][w])
             entry.n_rain, entry.threshold, entry.method = int(rain[w]), fit.threshold, fit.method
             entry.rain_band = (float(bands[w, channel, 0]), float(bands[w, channel, 1]))
             entry.resolution = fit.resolution
@@ -153,6 +162,52 @@ def _count_simplex(matrix: PlateMatrix, groups: dict[tuple[int, str], list[Entry
                 entry.flags.append(DpcrFlag.POOR_SEPARATION)
             if abs(negative - consensus) > settings.failed_well_sd * spread:
                 entry.flags.append(DpcrFlag.FAILED_WELL)
+
+
+def _allocated(matrix: PlateMatrix, channel: int, fit: ThresholdFit, index: NDArray[np.int64],
+               above: NDArray[np.bool_], alone: NDArray[np.bool_]) -> tuple[NDArray[np.float64], ...] | None:
+    """Expected positives, allocation variance and possibly hidden positives per well (``rain="posterior"``).
+
+    Partitions negative and positive in the run's other channels are allocated apart (the
+    second group's negative cloud may be lifted by spill); a group that cannot be allocated
+    keeps its threshold calls. None for manual and one-cloud thresholds.
+    """
+    if fit.method in ("manual", "one_cloud"):
+        return None
+    wells = np.zeros(matrix.n_wells, dtype=bool)
+    wells[index] = True
+    member = matrix.valid & matrix.spread(wells)
+    column = matrix.values[:, channel]
+    out = [np.zeros(matrix.n_wells) for _ in range(3)]
+    for stratum in (alone, ~alone):
+        mask = member & stratum
+        values = column[mask]
+        centre = _lower_cloud(values, fit.threshold)
+        allocation = None
+        if centre is not None:
+            top = fit.rain_band[1] + centre[0] - fit.mu_neg
+            allocation = allocate_rain(values, matrix.well_ids[mask], matrix.n_wells, mu=centre[0], sd=centre[1],
+                                       top=top, threshold=fit.threshold)
+        if allocation is None:
+            out[0] += matrix.per_well(mask & above[:, channel])
+            continue
+        out[0] += allocation.positives
+        out[1] += allocation.variance
+        out[2] += allocation.hidden
+    return tuple(out)
+
+
+def _lower_cloud(values: NDArray[np.float32], threshold: float) -> tuple[float, float] | None:
+    """Median and SD (median minus the 15.87 % point) of the partitions below the threshold.
+
+    The SD comes from the lower half, which rain does not reach. None with fewer than 1000.
+    """
+    below = values[::max(1, values.size // 200_000)]
+    below = below[below <= threshold]
+    if below.size < 1000:
+        return None
+    low, mid = np.quantile(below, [0.158655, 0.5])
+    return float(mid), float(mid - low)
 
 
 def _negative_medians(matrix: PlateMatrix, channel: int, thresholds: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -296,9 +351,11 @@ def analyze(dataset: Dataset, *, layout: Sequence[LayoutRow] | None = None,
         ``run``, ``sample_type``, ``n_invalid``, ``partition_volume_nl``,
         ``copies_per_reaction``, ``copies_per_specimen``, ``dilution``, ``resolution``,
         ``method``, ``ci_method``, ``rain_low``, ``rain_high`` (the amplitude band counted as rain,
-        NaN for count-only wells); ``result.attrs["settings"]`` holds the settings used and
-        ``result.attrs["compensation"]`` the spill removed before classification, per run id, as
-        :data:`Correction` records (the calibration given, or the spill estimated from the data).
+        NaN for count-only wells), ``n_above_threshold`` (partitions above the threshold; differs
+        from ``n_positive`` where rain was allocated by its posterior); ``result.attrs["settings"]``
+        holds the settings used and ``result.attrs["compensation"]`` the spill removed before
+        classification, per run id, as :data:`Correction` records (the calibration given, or
+        the spill estimated from the data).
     """
     settings = settings or DpcrSettings()
     frames = []
@@ -316,7 +373,9 @@ def _frame(run: Run, entries: list[Entry], settings: DpcrSettings) -> pd.DataFra
     k = np.array([e.n_positive for e in entries], dtype=np.float64)
     n = k + np.array([e.n_negative for e in entries], dtype=np.float64)
     volume = np.array([e.volume_nl for e in entries])
-    estimate = poisson_estimate(k, n, volume, method=settings.ci_method, volume_cv=settings.volume_cv)
+    estimate = poisson_estimate(k, n, volume, method=settings.ci_method, volume_cv=settings.volume_cv,
+                                classification_variance=np.array([e.rain_variance for e in entries]),
+                                hidden=np.array([e.hidden for e in entries]))
     median_n = float(np.median(n[n > 0])) if np.any(n > 0) else 0.0
     minimum = (settings.min_partitions if settings.min_partitions is not None
                else max(1000.0, min(10_000, 0.6 * median_n)))
@@ -342,6 +401,7 @@ def _frame(run: Run, entries: list[Entry], settings: DpcrSettings) -> pd.DataFra
         "dilution": dilution, "resolution": [e.resolution for e in entries],
         "method": [e.method for e in entries], "ci_method": settings.ci_method,
         "rain_low": [e.rain_band[0] for e in entries], "rain_high": [e.rain_band[1] for e in entries],
+        "n_above_threshold": [e.n_positive if e.n_above is None else e.n_above for e in entries],
     })
 
 

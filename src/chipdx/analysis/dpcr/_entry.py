@@ -25,4 +25,7 @@ class Entry:
     rain_band: tuple[float, float] = (float("nan"), float("nan"))
     resolution: float = float("nan")
     method: str = ""
+    n_above: int | None = None  # partitions above the threshold, when rain allocation changed the count
+    rain_variance: float = 0.0
+    hidden: float = 0.0
     flags: list[str] = dataclasses.field(default_factory=list)

@@ -90,7 +90,7 @@ class DpcrSettings:
     failed_well_sd: float = 6.0
     crosstalk: tuple[tuple[str, str, float], ...] = ()
     spill: Literal["auto", "off"] = "auto"
-    rain: Literal["threshold", "positive"] = "threshold"
+    rain: Literal["posterior", "threshold", "positive"] = "posterior"
 
     def __post_init__(self) -> None:
         if self.volume_cv < 0 or (self.partition_volume_nl is not None and not self.partition_volume_nl > 0):

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["CiMethod", "PoissonEstimate", "poisson_estimate", "proportion_interval"]
+__all__ = ["CiMethod", "PoissonEstimate", "classification_interval", "poisson_estimate", "proportion_interval"]
 
 CiMethod = Literal["wilson", "exact", "quantasoft"]
 _Z95 = NormalDist().inv_cdf(0.975)  # scipy is imported only for the beta-quantile intervals
@@ -101,8 +101,36 @@ class PoissonEstimate:
         self.ci_high = high / volume_ul
 
 
+def classification_interval(k: NDArray[np.float64], n: NDArray[np.float64], low: NDArray[np.float64],
+                            high: NDArray[np.float64], variance: ArrayLike, hidden: ArrayLike,
+                            confidence: float = 0.95) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Widen an interval ``[low, high]`` for ``p = k/n`` by the classification's uncertainty.
+
+    ``variance`` (partitions²) is the variance of the number of positives given the
+    amplitudes (the Poisson-binomial variance of rain posteriors). ``hidden`` (partitions)
+    bounds the positives that may sit inside the negative cloud, where no amplitude rule
+    can see them; their number is taken as uniform between 0 and the bound (a rectangular
+    distribution, standard uncertainty ``hidden / (2 sqrt 3)``, JCGM 100:2008 §4.3.7), so the
+    interval moves up by ``hidden / 2`` with the estimate. Both standard uncertainties are
+    added in quadrature to each side's counting half-width (JCGM 100:2008 §5.1). Both zero
+    gives the interval unchanged.
+    """
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    var = np.broadcast_to(np.asarray(variance, dtype=np.float64), k.shape)
+    extra = np.broadcast_to(np.asarray(hidden, dtype=np.float64), k.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+        shift = np.where(n > 0, extra / 2 / n, 0.0)
+        spread = np.where(n > 0, z * np.sqrt(var + extra**2 / 12) / n, 0.0)
+    touched = (var > 0) | (extra > 0)
+    widened_low = np.where(touched, p + shift - np.hypot(p - low, spread), low)
+    widened_high = np.where(touched, p + shift + np.hypot(high - p, spread), high)
+    return np.clip(widened_low, 0.0, 1.0), np.clip(widened_high, 0.0, 1.0)
+
+
 def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike, *, method: CiMethod = "wilson",
-                     volume_cv: float = 0.0, confidence: float = 0.95) -> PoissonEstimate:
+                     volume_cv: float = 0.0, confidence: float = 0.95, classification_variance: ArrayLike = 0.0,
+                     hidden: ArrayLike = 0.0) -> PoissonEstimate:
     """Estimate lambda and copies/µL with a ``confidence`` interval.
 
     Parameters
@@ -115,6 +143,11 @@ def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike,
         Interval for ``k/n``: ``"wilson"``, ``"exact"`` or ``"quantasoft"``.
     volume_cv
         Coefficient of variation of the mean partition volume, added to the interval.
+    classification_variance, hidden
+        Per entry, the variance of the positive count from uncertain classification and a
+        bound on the positives possibly hidden in the negative cloud (see
+        :func:`classification_interval`). The hidden share is taken as uniform between 0 and
+        the bound: the estimate counts half of it.
 
     Examples
     --------
@@ -124,8 +157,10 @@ def poisson_estimate(k: ArrayLike, n: ArrayLike, partition_volume_nl: ArrayLike,
     """
     k_arr = np.atleast_1d(np.asarray(k, dtype=np.float64))
     n_arr = np.atleast_1d(np.asarray(n, dtype=np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n_arr > 0, k_arr / n_arr, np.nan)
+    extra = np.broadcast_to(np.asarray(hidden, dtype=np.float64), k_arr.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):  # hidden positives: uniform in [0, bound], mean bound / 2
+        p = np.where(n_arr > 0, np.minimum(k_arr + extra / 2, n_arr) / n_arr, np.nan)
     low, high = proportion_interval(k_arr, n_arr, method=method, confidence=confidence)
+    low, high = classification_interval(k_arr, n_arr, low, high, classification_variance, hidden, confidence)
     volume_ul = np.broadcast_to(np.asarray(partition_volume_nl, dtype=np.float64) / 1000.0, k_arr.shape)
     return PoissonEstimate(k_arr, n_arr, (_lambda(p), _lambda(low), _lambda(high)), volume_ul, volume_cv)
