@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test browser bench verify-rdml verify-quantstudio verify-sim train-classifier sim-only-ablation example clean
+.PHONY: demo test browser postgresql bench verify-rdml verify-quantstudio verify-sim train-classifier sim-only-ablation example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "note: could not install chromium; browser tests will skip"; }
 
-test: $(TEST_STAMP) browser
+# The storage tests start a real PostgreSQL server (initdb/pg_ctl in a temporary directory): Debian's
+# postgresql package is installed here when missing (apt-get, with sudo when not root); if that is impossible
+# those tests skip and say why.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  ($(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+	  >/dev/null) || echo "note: could not install postgresql; PostgreSQL tests will skip"; }
+
+test: $(TEST_STAMP) browser postgresql
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy --strict src/chipdx
 	$(BIN)/python -m pytest -n 2 -q

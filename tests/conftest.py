@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from chipdx.model import Dataset
+from tests.postgres import db_url, postgres_server  # noqa: F401  (fixtures: a real PostgreSQL and sqlite/pg URLs)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

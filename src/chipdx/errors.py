@@ -19,9 +19,14 @@ code::
     ├── ChipError                 the simulated chip cannot carry out a request
     │   ├── ManualError           a manual command (unknown name, off the grid, no route)
     │   └── NoRouteError          no placement or route for a protocol step
-    └── DeviceControlError        SiLA 2 device control
-        ├── ClientError           the server cannot be reached or refused the request
-        └── ServerError           the server cannot start
+    ├── DeviceControlError        SiLA 2 device control
+    │   ├── ClientError           the server cannot be reached or refused the request
+    │   └── ServerError           the server cannot start
+    ├── StoreError                the lab service store refused a request
+    │   ├── NotFoundError         no such user, run, sample or job
+    │   ├── ConflictError         a duplicate, or a request the record's state forbids
+    │   └── AccessRefusedError    wrong role, four-eyes breach, wrong password or a locked account
+    └── LisError                  an HL7 or FHIR message failed its validation
 
 Every exception class of chipdx is defined in this module (``tests/test_errors_tree.py``
 walks the package and fails on one defined elsewhere); the modules that raise them
@@ -39,19 +44,24 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "AccessRefusedError",
     "ChipError",
     "ChipdxError",
     "ChipdxWarning",
     "ClientError",
+    "ConflictError",
     "DeviceControlError",
     "FormatError",
     "InvalidParameterError",
+    "LisError",
     "ManualError",
     "MissingExtraError",
     "NoRouteError",
     "NotFittedError",
+    "NotFoundError",
     "ProtocolError",
     "ServerError",
+    "StoreError",
     "UndeclaredReferenceError",
     "UnknownFormatError",
     "UnsafeInputError",
@@ -180,6 +190,26 @@ class ClientError(DeviceControlError):
 
 class ServerError(DeviceControlError):
     """The server cannot start (port in use, bad address, discovery unavailable)."""
+
+
+class StoreError(ChipdxError):
+    """The lab service store refused a request; the message says what must hold and what was found."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """No such user, run, sample or job."""
+
+
+class ConflictError(StoreError):
+    """A duplicate, or a request that the record's state forbids (for example releasing a run twice)."""
+
+
+class AccessRefusedError(StoreError):
+    """Wrong role, a four-eyes breach, a wrong password or a locked account."""
+
+
+class LisError(ChipdxError):
+    """An HL7 v2 or FHIR message built by chipdx failed its validation."""
 
 
 class ChipdxWarning(UserWarning):
