@@ -106,6 +106,25 @@ def speed() -> None:
         f"reading the 8 rulesets: {cold:.0f} ms)", "≤ 50 ms")
 
 
+def lookups() -> None:
+    from chipdx.market.lookup import lookup
+
+    queries = [("fda", "real time nucleic acid amplification"), ("emdn", "coronavirus"), ("hs", "diagnostic reagents"),
+               ("mfds", "실시간유전자증폭장치")]
+    first, warm = [], []
+    for kind, query in queries:
+        start = time.perf_counter()
+        lookup(kind, query, TABLE.parent)
+        first.append((time.perf_counter() - start) * 1000)
+        for _ in range(10):
+            start = time.perf_counter()
+            lookup(kind, query, TABLE.parent)
+            warm.append((time.perf_counter() - start) * 1000)
+    row("look-up (FDA, EMDN W, HS 2022, MFDS; one query each), in-process",
+        f"repeat queries median {statistics.median(warm):.1f} ms, max {max(warm):.1f} ms; first query per file "
+        f"(reads it) {min(first):.0f}-{max(first):.0f} ms", "≤ 100 ms")
+
+
 def main() -> int:
     if not TABLE.exists():
         print(f"skipped: {TABLE} not found (clone shared/ beside the repo)")
@@ -115,6 +134,7 @@ def main() -> int:
     dated()
     bad_input()
     speed()
+    lookups()
     return 0
 
 

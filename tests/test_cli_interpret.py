@@ -118,7 +118,7 @@ def test_interpret_analyses_a_run_file_end_to_end(tmp_path: Path, capsys: pytest
     io.write(result.dataset, run_file)
     assert main(["interpret", str(run_file), "--assay", "resp-4plex-demo", "-o", str(tmp_path / "calls.csv")]) == 0
     rows = (tmp_path / "calls.csv").read_text().splitlines()
-    assert rows[0] == "sample,sample_type,result,action,reason_codes,rule_ids"
+    assert rows[0] == "sample,sample_type,result,action,reason_codes,rule_ids,detected,findings"
     by_sample = {row.split(",")[0]: row.split(",") for row in rows[1:]}
     assert set(by_sample) == {"S1", "S2", "EC", "NTC", "PC"}
     assert by_sample["PC"][1:3] == ["pos", "detected"], "the positive control holds every target"
@@ -131,3 +131,26 @@ def test_unknown_assay_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     table.write_text(CQ)
     assert main(["interpret", str(table), "--assay", "nope"]) == 1
     assert "cdc-2019-ncov" in capsys.readouterr().err
+
+
+def test_a_coinfection_names_every_pathogen_from_a_lab_written_table(tmp_path: Path) -> None:
+    """A ';' table with capitalised headers and decimal commas (Excel on a German PC), FluA + SARS-CoV-2."""
+    rows = ["Sample;Sample Type;Target;Cq"]
+    for sample, kind, cqs in (("PC", "Positive Control", ("28,0", "28,0", "28,0", "28,0")),
+                              ("NTC", "NTC", ("", "", "", "")), ("EC", "Extraction Control", ("", "", "", "31,0")),
+                              ("S1", "Unknown", ("25,1", "", "30,2", "27,0"))):
+        rows += [f"{sample};{kind};{t};{c}" for t, c in zip(("FluA", "FluB", "SARS-CoV-2", "RNaseP"), cqs,
+                                                             strict=True)]
+    table = tmp_path / "cq.csv"
+    table.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    out, targets = tmp_path / "calls.csv", tmp_path / "targets.csv"
+    assert main(["interpret", str(table), "--assay", "resp-4plex-demo", "-o", str(out),
+                 "--targets-out", str(targets)]) == 0
+    result = {r["sample"]: r for r in csv.DictReader(out.open())}
+    s1 = result["S1"]
+    assert (s1["result"], s1["rule_ids"], s1["detected"]) == ("detected", "RESP-1;RESP-3", "FluA;SARS-CoV-2")
+    assert "influenza A detected" in s1["findings"] and "SARS-CoV-2 detected" in s1["findings"]
+    assert result["PC"]["detected"] == "" and result["PC"]["findings"].startswith("RESP-C1 passed")
+    per_target = {r["target"]: r["result"] for r in csv.DictReader(targets.open()) if r["sample"] == "S1"}
+    assert per_target == {"FluA": "detected", "FluB": "not_detected", "SARS-CoV-2": "detected",
+                          "RNaseP": "detected"}

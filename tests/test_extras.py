@@ -62,6 +62,7 @@ def test_analysis_and_html_report_work_without_extras(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("argv", "extra"), [
     (("report", "{run}", "-o", "{tmp}/report.pdf"), "pdf"),
     (("sila", "serve", "--out", "{tmp}/runs"), "sila"),
+    (("batch", "{run}", "--out", "{tmp}/batch"), "batch"),
     (("serve", "--data-dir", "{tmp}/lab", "--port", "1"), "service"),
 ])
 def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, argv: tuple[str, ...], extra: str) -> None:

@@ -177,7 +177,7 @@ _TABLE: tuple[tuple[str, Severity, Kind, tuple[Source, ...], str], ...] = (
     ("CONTROL-PASSED", _I, _RS, (Source.RULES,), "control as expected"),
     ("NO-CONTROL-RULE", _R, _RS, (Source.RULES,), "the assay has no rule for this control type: review"),
     ("MISSING-TARGET", _E, _RS, (Source.RULES,), "a target the result table needs was not measured"),
-    ("TARGET-REVIEW", _R, _RS, (Source.RULES,), "a target needed by the first possible row is in review"),
+    ("TARGET-REVIEW", _R, _RS, (Source.RULES,), "a target needed by a result row that could apply is in review"),
     ("NO-RULE-MATCHED", _R, _RS, (Source.RULES,), "no result row matches (table gap): review"),
     # data checks (chipdx validate)
     ("DATA-EMPTY-RUN", _W, _D, (Source.CHECKS,), "the run holds no reactions"),

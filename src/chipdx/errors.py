@@ -44,6 +44,9 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "AccessRefusedError",
     "ChipError",
@@ -69,6 +72,7 @@ __all__ = [
     "UnsupportedError",
     "UploadTooLargeError",
     "ValidationError",
+    "close_names",
     "quote",
 ]
 
@@ -237,3 +241,14 @@ def quote(value: object, limit: int = 40) -> str:
     if len(text) > limit:
         text = text[:limit] + "…"
     return repr(text)
+
+
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """Names in ``known`` that ``name`` was probably meant to be (for "did you mean" in a message).
+
+    >>> close_names("Rp", ["N1", "N2", "RP"]), close_names("RP", ["N1", "RNaseP"]), close_names("X", ["N1"])
+    (['RP'], ['RNaseP'], [])
+    """
+    options = list(dict.fromkeys(known))
+    same_case = [k for k in options if k.lower() == name.lower()]
+    return same_case or difflib.get_close_matches(name, options, n=3, cutoff=0.5)

@@ -65,9 +65,27 @@ def test_dpcr_analyze_of_two_plates_has_a_file_column(tmp_path: Path) -> None:
     assert {r["file"] for r in both} == {"plate1", "plate2"}
 
 
+# an assay over the example run's own targets (the CDC panel would be refused: its targets are not measured)
+EXAMPLE_ASSAY = """id: example
+version: "1"
+title: GAPDH and MYC
+kind: qpcr
+citations: [test]
+targets:
+  - {name: MYC, role: pathogen, cutoff: {cq: 40.0}}
+  - {name: GAPDH, role: internal_control, cutoff: {cq: 40.0}}
+results:
+  - {id: EX-1, when: {MYC: detected}, result: detected, action: report}
+  - {id: EX-2, when: {MYC: not_detected, GAPDH: detected}, result: not_detected, action: report}
+  - {id: EX-3, when: {MYC: not_detected, GAPDH: not_detected}, result: invalid, action: re_extract}
+"""
+
+
 def test_interpret_of_two_files(tmp_path: Path) -> None:
     first, second = _two_copies(tmp_path)
-    one = _rows("interpret", first, "--assay", "cdc-2019-ncov", "--no-control-check")
-    both = _rows("interpret", first, second, "--assay", "cdc-2019-ncov", "--no-control-check")
+    assay = tmp_path / "example.yaml"
+    assay.write_text(EXAMPLE_ASSAY)
+    one = _rows("interpret", first, "--assay", assay, "--no-control-check")
+    both = _rows("interpret", first, second, "--assay", assay, "--no-control-check")
     # samples declared alike in both files are one specimen measured twice: one result each, from both runs
     assert [r["sample"] for r in both] == [r["sample"] for r in one]

@@ -12,6 +12,7 @@ import pytest
 
 from chipdx.analysis.qpcr import COLUMNS
 from chipdx.cli import main
+from chipdx.cli._qpcr import CALL_COLUMNS
 
 EXAMPLE = Path(str(resources.files("chipdx.data") / "example_run.rdml"))
 
@@ -24,11 +25,16 @@ def test_analyze_columns_and_cells(tmp_path: Path, capsys: pytest.CaptureFixture
     output = tmp_path / "out.csv"
     assert main(["qpcr", "analyze", str(EXAMPLE), "-o", str(output)]) == 0
     text = output.read_text()
-    assert text.splitlines()[0] == ",".join(COLUMNS)
+    assert text.splitlines()[0] == ",".join((*COLUMNS, *CALL_COLUMNS))
     rows = _rows(text)
     assert len(rows) == 60
     for row in rows:
         assert row["amplified"] in {"true", "false"}
+        assert row["ai_call"] in {"amplified", "not_amplified", "review"}
+        assert row["call"] == ("review" if row["ai_call"] == "review" else
+                               "amplified" if row["ai_call"] == "amplified" and row["cq"] else "not_amplified")
+        if row["efficiency"]:
+            assert float(row["efficiency_pct"]) == pytest.approx((float(row["efficiency"]) - 1) * 100, abs=1e-3)
         assert (row["cq"] == "") == (row["amplified"] == "false")
         assert all(code.startswith("QC-") for code in row["flags"].split(";") if code)
     assert any(r["quantity"] for r in rows if r["sample_type"] == "std")
@@ -39,7 +45,7 @@ def test_analyze_columns_and_cells(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_analyze_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["qpcr", "analyze", str(EXAMPLE)]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == ",".join(COLUMNS)
+    assert capsys.readouterr().out.splitlines()[0] == ",".join((*COLUMNS, *CALL_COLUMNS))
 
 
 def test_melt_standard_curve_relative(capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,7 +139,7 @@ def test_analyze_detailed_has_ncopy_for_standards(capsys: pytest.CaptureFixture[
 
     assert main(["qpcr", "analyze", str(EXAMPLE), "--detailed"]) == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[0] == ",".join(DETAIL_COLUMNS)
+    assert text.splitlines()[0] == ",".join((*COLUMNS, *CALL_COLUMNS, *(c for c in DETAIL_COLUMNS if c not in COLUMNS)))
     standards = [r for r in _rows(text) if r["sample_type"] == "std" and r["ncopy"]]
     assert standards
     ratios = [float(r["ncopy"]) / float(r["quantity"]) for r in standards]

@@ -80,3 +80,22 @@ def test_qpcr_analyze_on_a_droplet_file_to_stdout_prints_no_table(tmp_path: Path
     result = _chipdx("qpcr", "analyze", str(TEST_DATA / "qiacuity" / "golden_partitions.csv"), cwd=tmp_path)
     assert "holds dPCR partitions, no qPCR curves: use chipdx dpcr analyze" in _refused(result)
     assert result.stdout == ""
+
+
+def test_an_unknown_target_in_an_option_is_refused_with_the_close_name(tmp_path: Path) -> None:
+    line = _refused(_chipdx("dpcr", "analyze", str(DROPLET_FOLDER), "--threshold", "Foo=3000", cwd=tmp_path))
+    assert "--threshold names target or channel 'Foo'" in line
+    line = _refused(_chipdx("qpcr", "relative", str(QPCR_FILE), "--reference", "gapdh", cwd=tmp_path))
+    assert "--reference names target 'gapdh' (did you mean GAPDH?)" in line
+
+
+def test_target_names_that_do_not_match_the_assay_are_refused_naming_both_sides(tmp_path: Path) -> None:
+    table = tmp_path / "cq.csv"
+    rows = [f"{s},{k},{t},{c}" for s, k, c in (("PC", "pos", 28), ("NTC", "ntc", ""), ("HSC", "ext", 30),
+                                                ("S1", "unkn", 25)) for t in ("N1", "N2", "RNaseP")]
+    table.write_text("sample,sample_type,target,cq\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "calls.csv"
+    line = _refused(_chipdx("interpret", str(table), "--assay", "cdc-2019-ncov", "-o", str(out), cwd=tmp_path))
+    assert "targets do not match assay cdc-2019-ncov" in line and "it needs N1, N2, RP" in line
+    assert "the data have N1, N2, RNaseP" in line and "RP not measured (RNaseP?)" in line
+    assert not out.exists()

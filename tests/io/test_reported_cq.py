@@ -16,6 +16,7 @@ import pytest
 from chipdx import io
 from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS
 from chipdx.cli import main
+from chipdx.cli._qpcr import CALL_COLUMNS
 from tests.conftest import shared
 
 # a QuantStudio text export holding only [Results], as the "results only" export option writes it
@@ -97,10 +98,10 @@ def test_analyze_with_curves_keeps_spec_columns_and_detail_has_instrument_cq(
     path = shared("formats", "quantstudio_xlsx", "QS5_Standard_Curve_4Plex_example03.xlsx")
     assert main(["qpcr", "analyze", str(path)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == ",".join(COLUMNS) and captured.err == ""
+    assert captured.out.splitlines()[0] == ",".join((*COLUMNS, *CALL_COLUMNS)) and captured.err == ""
     assert main(["qpcr", "analyze", str(path), "--detailed"]) == 0
     rows = _table(capsys.readouterr().out)
-    assert list(rows[0]) == list(DETAIL_COLUMNS)
+    assert list(rows[0]) == [*COLUMNS, *CALL_COLUMNS, *(c for c in DETAIL_COLUMNS if c not in COLUMNS)]
     both = [(float(r["cq"]), float(r["instrument_cq"])) for r in rows if r["cq"] and r["instrument_cq"]]
     assert len(both) > 350
     # chipdx's second-derivative Cq sits a little after the instrument's threshold Cq, never far off

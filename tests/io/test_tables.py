@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from chipdx.errors import FormatError
-from chipdx.io.tables import read_cq_table, read_curve_table
+from chipdx.io.tables import read_cq_table, read_curve_table, table_columns
 
 
 def write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
@@ -80,3 +80,44 @@ def test_broken_cq_table(tmp_path: Path, text: str, place: str) -> None:
         read_cq_table(write(tmp_path, text))
     assert f"t.csv: {place}: expected" in str(err.value)
 
+
+
+# The same three reactions as labs write them: (file bytes, file name)
+LAB_WRITTEN = {
+    "plain": b"sample,sample_type,target,cq\nS1,unkn,N1,25.5\nS1,unkn,N2,26\nNTC,ntc,N1,\n",
+    "r_write_csv": b'"","sample","sample_type","target","cq"\n"1","S1","unkn","N1",25.5\n"2","S1","unkn","N2",26\n'
+                   b'"3","NTC","ntc","N1",NA\n',
+    "r_write_csv2": b'"";"sample";"sample_type";"target";"cq"\n"1";"S1";"unkn";"N1";25,5\n"2";"S1";"unkn";"N2";26\n'
+                    b'"3";"NTC";"ntc";"N1";NA\n',
+    "tsv": b"sample\tsample_type\ttarget\tcq\nS1\tunkn\tN1\t25.5\nS1\tunkn\tN2\t26\nNTC\tntc\tN1\t\n",
+    "tsv_decimal_comma": b"sample\tsample_type\ttarget\tcq\nS1\tunkn\tN1\t25,5\nS1\tunkn\tN2\t26,0\nNTC\tntc\tN1\t\n",
+    "semicolon_capitals": b"Sample;Sample_Type;Target;Cq\nS1;Unknown;N1;25,5\nS1;Unknown;N2;26,0\nNTC;NTC;N1;\n",
+    "excel_bom_crlf": b"\xef\xbb\xbfSample Name,Sample Type,Target Name,Ct\r\nS1,Unknown,N1,25.5\r\n"
+                      b"S1,Unknown,N2,26\r\nNTC,Negative Control,N1,Undetermined\r\n",
+    "cp1252_blank_lines": b"\n\nSAMPLE,SAMPLE TYPE,TARGET,CQ,Comment\nS1,unkn,N1,25.5,\xb5l\nS1,unkn,N2,26,\n"
+                          b"NTC,ntc,N1,,\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAB_WRITTEN))
+def test_cq_tables_as_labs_write_them(tmp_path: Path, name: str) -> None:
+    for file_name in ("t.csv", "t.csv.gz"):
+        path = tmp_path / file_name
+        data = LAB_WRITTEN[name]
+        path.write_bytes(gzip.compress(data) if file_name.endswith(".gz") else data)
+        assert {"sample", "sample_type", "target", "cq"} <= set(table_columns(path))
+        rows = read_cq_table(path)
+        assert [(r.sample, r.sample_type, r.target, r.cq) for r in rows] == [
+            ("S1", "unkn", "N1", 25.5), ("S1", "unkn", "N2", 26.0), ("NTC", "ntc", "N1", None)]
+
+
+def test_a_missing_column_names_the_columns_found(tmp_path: Path) -> None:
+    with pytest.raises(FormatError) as err:
+        read_cq_table(write(tmp_path, "Sample;Kind;Target;Cq\nS1;unkn;N1;25,5\n"))
+    assert "no column 'sample_type' (columns: sample, kind, target, cq)" in str(err.value)
+
+
+def test_a_binary_file_has_no_columns(tmp_path: Path) -> None:
+    path = tmp_path / "t.bin"
+    path.write_bytes(b"PK\x03\x04\x00\x00binary")
+    assert table_columns(path) == ()

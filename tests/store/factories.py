@@ -12,7 +12,8 @@ def target(sample: str, name: str, *, call: str = "detected", cq: float | None =
            copies_per_ul: float | None = None) -> TargetResult:
     return TargetResult(sample=sample, target=name, role=role, channel="FAM", cq=cq if call == "detected" else None,
                         copies_per_ul=copies_per_ul, p_amplified=0.99 if call == "detected" else 0.01, flags=(),
-                        call=call, reason_codes=(f"{name}-{call.upper()}",), rule_ids=("CDC-1",), needs_review=False,
+                        call=call, result=call, reason_codes=(f"{name}-{call.upper()}",), rule_ids=("CDC-1",),
+                        needs_review=False,
                         review_reason="", wells=("A1",), model_id="curve-gbm-1.2.0", model_sha256="b" * 64,
                         ruleset_id=RULESET[0], ruleset_sha256=RULESET[1], software_version=SOFTWARE)
 
@@ -24,6 +25,8 @@ def sample(name: str, result: str = "detected", *, needs_review: bool = False,
     n1, n2, rp = calls.get(result, ("detected", "not_detected", "detected"))
     targets = (target(name, "N1", call=n1), target(name, "N2", call=n2), target(name, "RP", call=rp, role="control"))
     return SampleResult(sample=name, sample_type=sample_type, result=result, action="report",
+                        detected=("N1", "N2") if result == "detected" and sample_type == "unkn" else (),
+                        findings=("2019-nCoV detected",) if result == "detected" else (),
                         reason_codes=(f"RESULT-{result.upper()}",), rule_ids=("CDC-1",), needs_review=needs_review,
                         review_reason="borderline Cq" if needs_review else "", targets=targets,
                         ruleset_id=RULESET[0], ruleset_sha256=RULESET[1], model_id="curve-gbm-1.2.0",

@@ -16,14 +16,27 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from chipdx._version import __version__
-from chipdx.cli import _demo, _dpcr, _foundation, _interpret, _market, _qpcr, _report, _serve, _sila, _simulate, _users
+from chipdx.cli import (
+    _batch,
+    _demo,
+    _dpcr,
+    _foundation,
+    _interpret,
+    _market,
+    _qpcr,
+    _report,
+    _serve,
+    _sila,
+    _simulate,
+    _users,
+)
 from chipdx.cli._common import EXIT_INVALID, fail, missing_output_folder
 from chipdx.errors import ChipdxError
 
 __all__ = ["main"]
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (_demo, _foundation, _simulate, _qpcr, _dpcr, _interpret, _report,
-                                           _sila, _market, _users, _serve)
+                                           _batch, _sila, _market, _users, _serve)
 
 
 def _parser() -> argparse.ArgumentParser:

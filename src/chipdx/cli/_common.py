@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chipdx.errors import UnsupportedError
+from chipdx.errors import UnsupportedError, close_names
 from chipdx.io import atomic_output
 
 if TYPE_CHECKING:
     from chipdx.model import Dataset
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "csv_text", "emit", "fail",
-           "missing_output_folder", "note", "out", "progress", "require_partitions", "require_reactions",
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "LOG_NAME", "OUTPUT_OPTIONS", "cell_text", "csv_text", "emit",
+           "fail", "missing_output_folder", "note", "out", "progress", "require_known", "require_partitions",
+           "require_reactions",
            "write_event_log"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -77,6 +78,43 @@ def require_reactions(dataset: Dataset, source: Path) -> None:
     if any(run.partitions for run in dataset.runs):
         raise UnsupportedError(f"{source}: holds dPCR partitions, no qPCR curves: use chipdx dpcr analyze")
     raise UnsupportedError(f"{source}: holds no qPCR reactions")
+
+
+def require_known(option: str, names: Iterable[str], known: Iterable[str], source: str, *,
+                  kind: str = "target") -> None:
+    """Refuse a name given to ``option`` that ``source`` does not hold, listing what it holds and close names.
+
+    >>> try:
+    ...     require_known("--threshold", ["N1", "Rp"], ["N1", "N2", "RP"], "run.rdml")
+    ... except UnsupportedError as err:
+    ...     print(err)
+    run.rdml: --threshold names target 'Rp' (did you mean RP?); the file has: N1, N2, RP
+    """
+    known = list(dict.fromkeys(known))
+    for name in names:
+        if name not in known:
+            close = close_names(name, known)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise UnsupportedError(f"{source}: {option} names {kind} {name!r}{hint}; "
+                                   f"the file has: {', '.join(known) or 'none'}")
+
+
+def cell_text(value: object) -> str:
+    """A value as a CSV cell, one way in every output: ``true``/``false``, numbers to 6 significant digits,
+    an empty cell for ``NaN`` or ``None``.
+
+    >>> [cell_text(v) for v in (True, 0.123456789, float("nan"), None, "A1")]
+    ['true', '0.123457', '', '', 'A1']
+    """
+    import numpy as np
+
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{float(value):.6g}"
+    return str(value)
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, fail, out, progress
+from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, fail, out, progress
 from chipdx.model import Dataset, Dye, DyeChemistry, SampleType
 
 __all__ = ["DEMO_ASSAY", "DEMO_SEED", "add_commands", "demo_datasets"]
@@ -74,21 +74,16 @@ def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     emit(csv_text(header, rows), path)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return "" if np.isnan(value) else f"{float(value):.6g}"
-    return value
-
-
 def _table_csv(path: Path, frame: Any, columns: list[str]) -> None:
-    _csv(path, columns, [[_cell(v) for v in row] for row in frame[columns].itertuples(index=False)])
+    _csv(path, columns, [[cell_text(v) for v in row] for row in frame[columns].itertuples(index=False)])
 
 
 def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Path]:
     from chipdx.analysis.dpcr import RESULT_COLUMNS
     from chipdx.analysis.qpcr import COLUMNS
     from chipdx.cli._common import LOG_NAME, write_event_log
-    from chipdx.cli._interpret import INTERPRET_COLUMNS
+    from chipdx.cli._interpret import INTERPRET_COLUMNS, call_rows
+    from chipdx.cli._qpcr import CALL_COLUMNS, reaction_rows
     from chipdx.io.records import write_records
 
     paths = {"run": folder / "cartridge.rdml", "truth": folder / "truth.csv", "log": folder / LOG_NAME,
@@ -97,11 +92,12 @@ def _write_outputs(folder: Path, cartridge: Any, analysis: Any) -> dict[str, Pat
     io.write(cartridge.dataset, paths["run"])
     write_records(paths["truth"], cartridge.truth)
     write_event_log(paths["log"], cartridge.execution.events)
-    _table_csv(paths["results"], analysis.reactions, list(COLUMNS))
+    reactions = analysis.reactions
+    _csv(paths["results"], [*COLUMNS, *CALL_COLUMNS],
+         reaction_rows({c: reactions[c].tolist() for c in reactions.columns},
+                       [str(c) for c in reactions["curve_call"]], [*COLUMNS, *CALL_COLUMNS]))
     _table_csv(paths["dpcr"], analysis.dpcr, list(RESULT_COLUMNS))
-    _csv(paths["calls"], list(INTERPRET_COLUMNS),
-         [[r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids)]
-          for r in analysis.results])
+    _csv(paths["calls"], list(INTERPRET_COLUMNS), call_rows(analysis.results))
     return paths
 
 

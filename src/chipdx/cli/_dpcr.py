@@ -10,17 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, emit, out, require_partitions
+from chipdx.cli._common import EXIT_OK, emit, out, require_known, require_partitions
 from chipdx.errors import FormatError
 from chipdx.io import read_text
 from chipdx.model import SampleType
 
 if TYPE_CHECKING:  # the analysis (pandas, scipy) is imported when the command runs, not at start-up
+    import pandas as pd
+
     from chipdx.analysis import dpcr
 
-__all__ = ["add_commands", "read_layout"]
+__all__ = ["ABUNDANCE_COLUMNS", "add_commands", "read_layout"]
 
 _LAYOUT_REQUIRED = ("well", "target", "channel")
+#: Columns ``--fractional-abundance`` adds after the SPEC §7 ones (per cent, 95 % interval).
+ABUNDANCE_COLUMNS = ("fractional_abundance_pct", "fa_ci_low_pct", "fa_ci_high_pct")
 
 
 def _float(value: str, default: float, file: str, line: int, name: str) -> float:
@@ -96,6 +100,28 @@ def _crosstalk_triple(value: str) -> tuple[str, str, float]:
         raise argparse.ArgumentTypeError(f"takes FROM:TO=FRACTION, got {value!r}") from None
 
 
+def _abundance_pair(value: str) -> tuple[str, str]:
+    target, _, reference = value.partition(":")
+    if not target.strip() or not reference.strip():
+        raise argparse.ArgumentTypeError(f"takes TARGET:REFERENCE (e.g. Mutant:WT), got {value!r}")
+    return target.strip(), reference.strip()
+
+
+def _with_abundance(frame: pd.DataFrame, pair: tuple[str, str], source: str) -> pd.DataFrame:
+    """The table with the target's fractional abundance (% of target + reference copies) on the target's rows."""
+    from chipdx.analysis import dpcr
+
+    require_known("--fractional-abundance", pair, frame["target"], source)
+    target, reference = pair
+    fa = dpcr.fractional_abundance(frame, target=target, reference=reference)
+    keys = [k for k in ("run", "well") if k in fa.columns]
+    percent = fa[keys].assign(target=target, fractional_abundance_pct=100 * fa.fractional_abundance,
+                              fa_ci_low_pct=100 * fa.fa_low, fa_ci_high_pct=100 * fa.fa_high)
+    merged = frame.merge(percent, on=[*keys, "target"], how="left")
+    merged.attrs = frame.attrs
+    return merged
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -112,8 +138,14 @@ def _analyze(args: argparse.Namespace) -> int:
     frames = []
     for path, dataset in zip(args.inputs, datasets, strict=True):
         frame = dpcr.analyze(dataset, layout=layout, settings=settings)
+        require_known("--threshold", (name for name, _ in args.threshold or ()),
+                      [*frame["target"], *frame["channel"]], str(path), kind="target or channel")
+        if args.fractional_abundance:
+            frame = _with_abundance(frame, args.fractional_abundance, str(path))
         frames.append(frame.assign(file=path.name) if several else frame)
     columns = [*dpcr.RESULT_COLUMNS, "file"] if several else list(dpcr.RESULT_COLUMNS)
+    if args.fractional_abundance:
+        columns += list(ABUNDANCE_COLUMNS)
     result = pd.concat(frames, ignore_index=True)[columns]
     emit(result.to_csv(index=False, float_format="%.6g", lineterminator="\n"), args.output)
     if args.output:
@@ -143,5 +175,8 @@ def add_commands(commands: Any) -> None:
                          help="posterior (default): rain counted by its cross-well posterior; threshold: by the "
                               "threshold alone; positive: thresholds lowered to the negative-cloud edge")
     analyze.add_argument("--volume-cv", type=_fraction, default=0.0, help="partition-volume CV added to the interval")
+    analyze.add_argument("--fractional-abundance", metavar="TARGET:REFERENCE", type=_abundance_pair,
+                         help="add the target's share of target + reference copies in %% with its 95%% interval "
+                              "(e.g. Mutant:WT; QuantaSoft's fractional abundance)")
     analyze.set_defaults(handler=_analyze)
 

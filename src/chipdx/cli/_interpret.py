@@ -9,8 +9,10 @@
     IN is a Cq table (``sample, sample_type, target, cq``) or any run file, which is
     analysed end to end first (qPCR engine, locked curve classifier; dPCR engine for
     partitions: :mod:`chipdx.pipeline`). Output (SPEC §7): sample,
-    sample_type, result, action, reason_codes, rule_ids; ``--targets-out`` writes the
-    per-target records with model and ruleset provenance.
+    sample_type, result, action, reason_codes, rule_ids, then detected (every detected
+    pathogen target of a co-infection) and findings (the matched rows' notes; for controls,
+    passed/failed and why); ``--targets-out`` writes the per-target records (each target's
+    own call and reportable result) with model and ruleset provenance.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from chipdx.cli._common import EXIT_OK, csv_text, emit, out
 if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
     from chipdx.interpret.results import SampleResult
 
-__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands"]
+__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands", "call_rows"]
 
 CLASSIFY_COLUMNS = ("dataset", "curve_id", "p_amplified", "call", "flags", "reasons")
-INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids")
-TARGET_COLUMNS = ("sample", "target", "role", "channel", "cq", "copies_per_ul", "p_amplified", "call", "flags",
+#: The SPEC §7 columns, then what was detected (pathogen targets, ``;`` between them) and the findings in words.
+INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids", "detected", "findings")
+TARGET_COLUMNS = ("sample", "target", "role", "channel", "cq", "copies_per_ul", "p_amplified", "call", "result",
+                  "flags",
                   "reason_codes", "rule_ids", "needs_review", "review_reason", "wells", "model_id", "model_sha256",
                   "ruleset_id", "ruleset_sha256", "software_version")
 
@@ -68,9 +72,15 @@ def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
     for result in results:
         for t in result.targets:
             yield [t.sample, t.target, t.role, t.channel, _fmt(t.cq), _fmt(t.copies_per_ul), _fmt(t.p_amplified),
-                   t.call, ";".join(t.flags), ";".join(t.reason_codes), ";".join(t.rule_ids),
+                   t.call, t.result, ";".join(t.flags), ";".join(t.reason_codes), ";".join(t.rule_ids),
                    str(t.needs_review).lower(), t.review_reason, ";".join(t.wells), t.model_id or "",
                    t.model_sha256 or "", t.ruleset_id, t.ruleset_sha256, t.software_version]
+
+
+def call_rows(results: Sequence[SampleResult]) -> list[list[str]]:
+    """One row of :data:`INTERPRET_COLUMNS` per sample result (``calls.csv`` of ``interpret`` and ``demo``)."""
+    return [[r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids),
+             ";".join(r.detected), "; ".join(r.findings)] for r in results]
 
 
 def _interpret(args: argparse.Namespace) -> int:
@@ -78,9 +88,7 @@ def _interpret(args: argparse.Namespace) -> int:
 
     assay = load_assay(args.assay)
     results = interpret_files(args.input, assay, require_controls=not args.no_control_check)
-    rows = ([r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids)]
-            for r in results)
-    _write_csv(rows, INTERPRET_COLUMNS, args.output)
+    _write_csv(call_rows(results), INTERPRET_COLUMNS, args.output)
     if args.targets_out is not None:
         _write_csv(_target_rows(results), TARGET_COLUMNS, args.targets_out)
     if args.output is not None:

@@ -130,6 +130,15 @@ def _localise(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lookup(args: argparse.Namespace) -> int:
+    from chipdx.market.lookup import lookup
+
+    hits = lookup(args.kind, args.query, args.data, args.limit)
+    rows = [(h.code, h.text[:300], "; ".join(f"{k}={v}" for k, v in h.extra.items()), h.file, h.date) for h in hits]
+    emit(csv_text(("code", "text", "fields", "file", "file_date"), rows), args.output)
+    return EXIT_OK
+
+
 def add_commands(commands: Any) -> None:
     """Add ``market`` and its subcommands to the ``chipdx`` subparsers."""
     market = commands.add_parser("market", help="market entry: classify an IVD in 8 regulatory systems")
@@ -170,6 +179,14 @@ def add_commands(commands: Any) -> None:
                           help="all (default) or EU member-state codes, e.g. DE,FR,IT")
     localise.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
     localise.set_defaults(handler=_localise)
+    lookup = sub.add_parser("lookup", help="search FDA product codes, EMDN W, HS 2022 or MFDS items by text (CSV)")
+    lookup.add_argument("kind", choices=("fda", "emdn", "hs", "mfds"), help="which reference file")
+    lookup.add_argument("query", help="words that must all occur (prefix match), e.g. 'real time nucleic'")
+    lookup.add_argument("--data", type=Path, default=Path("../shared/data/regulatory"),
+                        help="folder holding the official files (default: ../shared/data/regulatory)")
+    lookup.add_argument("--limit", type=int, default=10, help="at most this many hits (default 10)")
+    lookup.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
+    lookup.set_defaults(handler=_lookup)
     from chipdx.cli._dossier import add_dossier
 
     add_dossier(sub, _date)

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import argparse
 import io as _stdio
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chipdx import io
-from chipdx.cli._common import EXIT_OK, csv_text, emit, note, out, require_reactions
+from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["add_commands"]
+__all__ = ["CALL_COLUMNS", "add_commands", "reaction_rows"]
 
 _CQ_COLUMNS = {"sdm": "cq", "cy0": "cq_cy0", "threshold": "cq_threshold"}
 
@@ -38,12 +39,25 @@ def _emit(frame: pd.DataFrame, output: Path | None) -> None:
     _write_text(buffer.getvalue(), output, len(frame))
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.6g}"
-    return str(value)
+#: Added after the SPEC §7 columns: the classifier's call, the final call a lab acts on, efficiency in %.
+CALL_COLUMNS = ("ai_call", "call", "efficiency_pct")
+
+
+def reaction_rows(columns: Mapping[str, Sequence[Any]], curve_calls: Sequence[str | None],
+                  names: Sequence[str]) -> list[list[str]]:
+    """Rows of ``names`` (SPEC §7 columns, then :data:`CALL_COLUMNS`, then any detail columns).
+
+    ``call`` is the engine's Cq read through the classifier (:func:`~chipdx.interpret.calls.reaction_call`):
+    a Cq on a curve the classifier calls not amplified does not make the reaction amplified.
+    """
+    from chipdx.interpret.calls import reaction_call
+
+    cq = [float(v) for v in columns["cq"]]
+    derived = {"ai_call": [c or "" for c in curve_calls],
+               "call": [reaction_call(q, c) for q, c in zip(cq, curve_calls, strict=True)],
+               "efficiency_pct": [(float(e) - 1.0) * 100.0 for e in columns["efficiency"]]}
+    values = [derived[name] if name in derived else list(columns[name]) for name in names]
+    return [[cell_text(v) for v in row] for row in zip(*values, strict=True)]
 
 
 def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
@@ -72,19 +86,22 @@ def _file_column(frame: pd.DataFrame, dataset: Dataset, several: bool) -> pd.Dat
 
 def _analyze(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.table import COLUMNS, DETAIL_COLUMNS, REPORTED_COLUMNS, analyze_columns
+    from chipdx.pipeline import reaction_curve_calls
 
-    names = DETAIL_COLUMNS if args.detailed else COLUMNS
     dataset = _read(args, melt=False)
+    base: tuple[str, ...] = COLUMNS
     if all(run.amplification is None for run in dataset.runs):
         note(f"{_names(args)}: no amplification curves in the file: chipdx's own Cq is empty, the instrument's "
              "reported Cq is in column instrument_cq")
-        names = DETAIL_COLUMNS if args.detailed else REPORTED_COLUMNS
+        base = REPORTED_COLUMNS
+    detail = tuple(c for c in DETAIL_COLUMNS if c not in base) if args.detailed else ()
+    names = (*base, *CALL_COLUMNS, *detail)
     columns = analyze_columns(dataset)
     if len(args.input) > 1:
         names = (*names, "file")
         columns["file"] = np.asarray([run.source for run in dataset.runs for _ in run.reactions], dtype=object)
-    rows = zip(*([_cell(v) for v in columns[name].tolist()] for name in names), strict=True)
-    _write_text(csv_text(names, rows), args.output, len(columns["run"]))
+    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, reaction_curve_calls(dataset), names)
+    _write_text(csv_text(names, rows), args.output, len(rows))
     return EXIT_OK
 
 
@@ -176,6 +193,9 @@ def _relative(args: argparse.Namespace) -> int:
     from chipdx.analysis.qpcr.relative import genorm_stability, relative_quantities
 
     table = analyze_detailed(_read(args, melt=False))
+    require_known("--reference", args.reference, table["target"], _names(args))
+    if args.calibrator is not None:
+        require_known("--calibrator", [args.calibrator], table["sample"], _names(args), kind="sample")
     efficiencies: dict[str, float] | None = None
     if args.efficiency == "amplicon":
         medians = table.groupby("target")["amplicon_efficiency"].median().dropna()

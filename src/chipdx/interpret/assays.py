@@ -16,16 +16,17 @@ the file, the field, what was expected and what was found.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, cast
 
 import yaml
 
-from chipdx.errors import FormatError, quote
+from chipdx.errors import FormatError, UnsupportedError, close_names, quote
 
 __all__ = ["ACTIONS", "CALLS", "PATTERNS", "RESULTS", "ROLES", "Assay", "Control", "Cutoff", "Replicates",
-           "ResultRow", "Target", "load_assay", "parse_assay", "shipped_assays"]
+           "ResultRow", "Target", "load_assay", "parse_assay", "require_assay_targets", "shipped_assays"]
 
 ROLES = ("pathogen", "internal_control", "rnase_p", "positive_control", "ntc", "extraction_control")
 RESULTS = ("detected", "not_detected", "inconclusive", "invalid", "presumptive_positive", "review")
@@ -277,3 +278,32 @@ def load_assay(name: str) -> Assay:
                           quote(name))
     path = resources.files("chipdx.interpret") / "assays" / f"{name}.yaml"
     return parse_assay(path.read_bytes(), f"{name}.yaml")
+
+
+def require_assay_targets(assay: Assay, measured: Iterable[str], source: str) -> None:
+    """Refuse data that measure some of ``assay``'s targets but never others, naming both sides and close names.
+
+    Data with none of the assay's targets (another assay's run in a batch) are not refused: they
+    give no sample to call.
+
+    Without this, a run whose target is named differently (``RNaseP`` for the CDC panel's ``RP``) or a
+    run of another assay would make every sample ``invalid`` with no word that the names do not match.
+
+    >>> try:
+    ...     require_assay_targets(load_assay("cdc-2019-ncov"), ["N1", "N2", "RNaseP"], "run.rdml")
+    ... except UnsupportedError as err:
+    ...     print(str(err).replace("; ", ";\\n"))
+    run.rdml: targets do not match assay cdc-2019-ncov: it needs N1, N2, RP;
+    the data have N1, N2, RNaseP;
+    RP not measured (RNaseP?)
+    """
+    have = list(dict.fromkeys(measured))
+    missing = [t.name for t in assay.targets if t.name not in have]
+    if not missing or len(missing) == len(assay.targets):
+        return  # all measured, or a run of other targets that this assay does not call (a batch of mixed runs)
+    extra = [name for name in have if name not in {t.name for t in assay.targets}]
+    hints = [f"{name} not measured" + (f" ({', '.join(close)}?)" if (close := close_names(name, extra)) else "")
+             for name in missing]
+    raise UnsupportedError(f"{source}: targets do not match assay {assay.assay_id}: it needs "
+                           f"{', '.join(t.name for t in assay.targets)}; the data have {', '.join(have) or 'none'}; "
+                           + "; ".join(hints))

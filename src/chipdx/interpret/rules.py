@@ -14,8 +14,12 @@ Order of evaluation (``docs/interpretation.md`` §Rule engine):
    specimens of the run (``CONTROL-FAILED`` plus the control's rule id); a control
    that needs review holds all specimens for review.
 3. **Specimens**: the first result row whose patterns all match gives result and
-   action. A target in ``review`` matches no definite pattern: if the first row
-   that *could* match depends on it, the sample goes to ``review``.
+   action; every later row of the same result and action that matches too adds its
+   finding (a multiplex panel's co-infection: each detected pathogen is named), while a
+   later row of another result is outranked by the earlier one (an ordered IFU table).
+   A target in ``review`` matches no definite pattern: if the first row that *could*
+   match, or a later row that could add a finding, depends on it, the sample goes to
+   ``review`` (the findings already certain are kept).
 
 >>> from chipdx.interpret.assays import load_assay
 >>> obs = [Observation("s1", "unkn", "N1", 40.0), Observation("s1", "unkn", "N2", 30.0),
@@ -220,19 +224,77 @@ def _run_validity(samples: list[_Sample], assay: Assay, *, require_controls: boo
     return _Run(tuple(failed), tuple(missing), tuple(review), per_sample)
 
 
-def _first_row(sample: _Sample, rows: Sequence[ResultRow]) -> tuple[ResultRow | None, bool, str]:
-    """(row, definite, why): the first row that matches, or could match if review targets resolved."""
+_MISSING = "missing"
+_POSITIVE = ("detected", "presumptive_positive")
+
+
+def _row_state(sample: _Sample, row: ResultRow) -> bool | str | None:
+    """True (matches), False, None (could match once review targets resolve) or ``_MISSING``."""
+    states = []
+    for target, pattern in row.when:
+        if pattern != "any" and target not in sample.calls:
+            return _MISSING
+        states.append(_matches(sample.calls.get(target), pattern))
+    if all(s is True for s in states):
+        return True
+    return None if all(s is not False for s in states) else False
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """The rows a specimen's result rests on. The first row that matches or could match sets the result;
+    ``matched`` holds every row of that result and action that matches (each pathogen of a co-infection),
+    ``pending`` those that could match once their review targets resolve; ``why`` is ``MISSING-TARGET``
+    or ``NO-RULE-MATCHED`` when no row can give the result."""
+
+    matched: tuple[ResultRow, ...]
+    pending: tuple[ResultRow, ...]
+    why: str = ""
+
+
+def _matching_rows(sample: _Sample, rows: Sequence[ResultRow]) -> _Rows:
+    """Rows of the first possible row's result (an ordered table: an earlier row of another result wins)."""
+    first: ResultRow | None = None
+    matched: list[ResultRow] = []
+    pending: list[ResultRow] = []
     for row in rows:
-        states = []
-        for target, pattern in row.when:
-            if pattern != "any" and target not in sample.calls:
-                return row, False, "MISSING-TARGET"
-            states.append(_matches(sample.calls.get(target), pattern))
-        if all(s is True for s in states):
-            return row, True, ""
-        if all(s is not False for s in states):
-            return row, False, "TARGET-REVIEW"
-    return None, False, "NO-RULE-MATCHED"
+        state = _row_state(sample, row)
+        if first is None and state == _MISSING:
+            return _Rows((), (row,), "MISSING-TARGET")
+        if first is None and state is not False:
+            first = row
+        if first is None or (row.result, row.action) != (first.result, first.action) or state == _MISSING:
+            continue
+        if state is True:
+            matched.append(row)
+        elif state is None:
+            pending.append(row)
+    return _Rows(tuple(matched), tuple(pending), "" if first is not None else "NO-RULE-MATCHED")
+
+
+def _detected_targets(rows: Sequence[ResultRow], assay: Assay) -> tuple[str, ...]:
+    """Pathogen targets that positive rows require detected, in assay order (each pathogen of a co-infection)."""
+    named = {t for row in rows if row.result in _POSITIVE for t, pattern in row.when if pattern == "detected"}
+    return tuple(t.name for t in assay.targets if t.name in named and t.role == "pathogen")
+
+
+def _control_findings(sample: _Sample, controls: Sequence[Control]) -> tuple[str, ...]:
+    """Per control rule, in words: passed with its note, or which target showed what instead of what."""
+    out = []
+    for control in controls:
+        wrong = [f"{t} {_shown(sample.calls.get(t), p)}, expected {p.replace('_', ' ')}"
+                 for t, p in control.expect if _matches(sample.calls.get(t), p) is not True]
+        status = _control_status(sample, control)
+        out.append(f"{control.rule_id} {status}: " + ("; ".join(wrong) if wrong else control.note))
+    return tuple(out)
+
+
+def _shown(call: _Call | None, pattern: str) -> str:
+    if call is None:
+        return "not measured"
+    if pattern == "absent" and not call.absent:
+        return f"{call.call.replace('_', ' ')} with a Cq"
+    return call.call.replace("_", " ")
 
 
 def interpret_observations(observations: Sequence[Observation], assay: Assay, *, require_controls: bool = True,
@@ -264,12 +326,26 @@ def interpret_observations(observations: Sequence[Observation], assay: Assay, *,
 
 
 @dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a sample's result record says, before provenance is attached."""
+
+    result: str
+    action: str
+    reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    review_reason: str = ""
+    detected: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    held: str | None = None  # every target's reportable result when the sample as a whole is held
+
+
+@dataclass(frozen=True, slots=True)
 class _Context:
     assay: Assay
     model_id: str | None
     model_sha256: str | None
 
-    def targets(self, sample: _Sample, rule_ids: tuple[str, ...]) -> tuple[TargetResult, ...]:
+    def targets(self, sample: _Sample, rule_ids: tuple[str, ...], held: str | None) -> tuple[TargetResult, ...]:
         out = []
         for target in self.assay.targets:
             reps = [o for o in sample.observations if o.target == target.name]
@@ -284,49 +360,68 @@ class _Context:
                 cq=min(cqs) if cqs else None, copies_per_ul=next((o.copies_per_ul for o in reps), None),
                 p_amplified=min(ps, key=lambda p: abs(p - 0.5)) if ps else None,
                 flags=tuple(dict.fromkeys(f for o in reps for f in o.flags)), call=call.call,
-                reason_codes=call.reasons, rule_ids=rule_ids, needs_review=call.call == "review",
-                review_reason=why, wells=tuple(o.well for o in reps if o.well), model_id=self.model_id,
-                model_sha256=self.model_sha256, ruleset_id=self.assay.ruleset_id, ruleset_sha256=self.assay.sha256,
-                software_version=__version__))
+                result=held or call.call, reason_codes=call.reasons, rule_ids=rule_ids,
+                needs_review=call.call == "review", review_reason=why, wells=tuple(o.well for o in reps if o.well),
+                model_id=self.model_id, model_sha256=self.model_sha256, ruleset_id=self.assay.ruleset_id,
+                ruleset_sha256=self.assay.sha256, software_version=__version__))
         return tuple(out)
 
-    def _result(self, sample: _Sample, result: str, action: str, reasons: tuple[str, ...], rule_ids: tuple[str, ...],
-                review_reason: str = "") -> SampleResult:
+    def _result(self, sample: _Sample, outcome: _Outcome) -> SampleResult:
+        rule_ids = tuple(dict.fromkeys(outcome.rule_ids))
         return SampleResult(
-            sample=sample.name, sample_type=sample.sample_type, result=result, action=action,
-            reason_codes=tuple(dict.fromkeys(reasons)), rule_ids=tuple(dict.fromkeys(rule_ids)),
-            needs_review=result == "review", review_reason=review_reason,
-            targets=self.targets(sample, rule_ids), ruleset_id=self.assay.ruleset_id,
+            sample=sample.name, sample_type=sample.sample_type, result=outcome.result, action=outcome.action,
+            detected=outcome.detected, findings=outcome.findings,
+            reason_codes=tuple(dict.fromkeys(outcome.reasons)), rule_ids=rule_ids,
+            needs_review=outcome.result == "review", review_reason=outcome.review_reason,
+            targets=self.targets(sample, rule_ids, outcome.held), ruleset_id=self.assay.ruleset_id,
             ruleset_sha256=self.assay.sha256, model_id=self.model_id, model_sha256=self.model_sha256,
             software_version=__version__)
 
     def control_result(self, sample: _Sample, run: _Run) -> SampleResult:
         if sample.name not in run.per_sample:
-            return self._result(sample, "review", "review", ("NO-CONTROL-RULE",), (), RULE_CODES["NO-CONTROL-RULE"])
+            return self._result(sample, _Outcome("review", "review", ("NO-CONTROL-RULE",), (),
+                                                 RULE_CODES["NO-CONTROL-RULE"]))
         status, ids = run.per_sample[sample.name]
+        rules = [c for c in self.assay.controls if c.rule_id in ids]
+        findings = _control_findings(sample, rules)
         if status == "failed":
-            failed = [c for c in self.assay.controls if c.rule_id in ids and _control_status(sample, c) == "failed"]
-            return self._result(sample, "invalid", failed[0].on_fail, ("CONTROL-FAILED",),
-                                tuple(c.rule_id for c in failed))
+            failed = [c for c in rules if _control_status(sample, c) == "failed"]
+            return self._result(sample, _Outcome("invalid", failed[0].on_fail, ("CONTROL-FAILED",),
+                                                 tuple(c.rule_id for c in failed), findings=findings))
         if status == "review":
-            return self._result(sample, "review", "review", ("CONTROL-REVIEW",), ids, RULE_CODES["CONTROL-REVIEW"])
+            return self._result(sample, _Outcome("review", "review", ("CONTROL-REVIEW",), ids,
+                                                 RULE_CODES["CONTROL-REVIEW"], findings=findings))
         expected = "detected" if sample.sample_type == "pos" else "not_detected"
-        return self._result(sample, expected, "accept", ("CONTROL-PASSED",), ids)
+        return self._result(sample, _Outcome(expected, "accept", ("CONTROL-PASSED",), ids, findings=findings))
 
     def specimen_result(self, sample: _Sample, run: _Run) -> SampleResult:
         if run.failed:
             reasons = ("CONTROL-FAILED",) + (("CONTROL-MISSING",) if run.missing else ())
-            return self._result(sample, "invalid", run.failed[0].on_fail, reasons,
-                                tuple(c.rule_id for c in run.failed))
+            findings = tuple(f"{c.rule_id} " + ("missing from the run" if c in run.missing else "failed")
+                             + (f" ({c.note})" if c.note else "") for c in run.failed)
+            return self._result(sample, _Outcome("invalid", run.failed[0].on_fail, reasons,
+                                                 tuple(c.rule_id for c in run.failed), findings=findings,
+                                                 held="invalid"))
         if run.review:
-            return self._result(sample, "review", "review", ("CONTROL-REVIEW",),
-                                tuple(c.rule_id for c in run.review), RULE_CODES["CONTROL-REVIEW"])
-        row, definite, why = _first_row(sample, self.assay.results)
+            return self._result(sample, _Outcome("review", "review", ("CONTROL-REVIEW",),
+                                                 tuple(c.rule_id for c in run.review), RULE_CODES["CONTROL-REVIEW"],
+                                                 held="review"))
+        return self._result(sample, self._rows_outcome(sample))
+
+    def _rows_outcome(self, sample: _Sample) -> _Outcome:
+        rows = _matching_rows(sample, self.assay.results)
         target_reasons = tuple(r for c in sample.calls.values() for r in c.reasons)
-        if row is not None and definite:
-            return self._result(sample, row.result, row.action, (*target_reasons, row.rule_id), (row.rule_id,))
-        if why == "MISSING-TARGET":
-            assert row is not None
-            return self._result(sample, "invalid", "repeat_test", (*target_reasons, why), (row.rule_id,))
-        ids = (row.rule_id,) if row is not None else ()
-        return self._result(sample, "review", "review", (*target_reasons, why), ids, RULE_CODES[why])
+        ids = tuple(row.rule_id for row in (*rows.matched, *rows.pending))
+        if rows.why == "MISSING-TARGET":
+            return _Outcome("invalid", "repeat_test", (*target_reasons, rows.why), ids, held="invalid")
+        if rows.why:
+            return _Outcome("review", "review", (*target_reasons, rows.why), ids, RULE_CODES[rows.why])
+        detected = _detected_targets(rows.matched, self.assay)
+        notes = tuple(row.note or row.rule_id for row in rows.matched)
+        if rows.pending:
+            waiting = ", ".join(f"{row.rule_id} ({row.note or row.result})" for row in rows.pending)
+            return _Outcome("review", "review", (*target_reasons, "TARGET-REVIEW"), ids,
+                            f"{RULE_CODES['TARGET-REVIEW']}: {waiting}", detected, notes)
+        first = rows.matched[0]
+        return _Outcome(first.result, first.action, (*target_reasons, *ids), ids, detected=detected,
+                        findings=notes, held="invalid" if first.result == "invalid" else None)

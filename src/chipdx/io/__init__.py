@@ -29,7 +29,7 @@ from chipdx.io import (
     tables,
 )
 from chipdx.io._atomic import atomic_output
-from chipdx.io._registry import FileFormat, detect, formats, read, register, write
+from chipdx.io._registry import FileFormat, content_sha256, detect, formats, read, register, write
 from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded
 from chipdx.io._text import read_text
 
@@ -39,6 +39,7 @@ __all__ = [
     "absolute_q",
     "atomic_output",
     "biorad_cfx",
+    "content_sha256",
     "detect",
     "dpcr_summaries",
     "formats",

@@ -18,7 +18,7 @@ from chipdx.errors import FormatError, UnknownFormatError, UnsupportedError
 from chipdx.io._safety import describe_bytes
 from chipdx.model import Dataset, Provenance
 
-__all__ = ["FileFormat", "detect", "formats", "read", "register", "write"]
+__all__ = ["FileFormat", "content_sha256", "detect", "formats", "read", "register", "write"]
 
 _HEAD_BYTES = 64 * 1024
 
@@ -126,7 +126,8 @@ def _refuse(path: Path, file_format: FileFormat) -> NoReturn:
                       f"{file_format.description}: not supported yet{reason}")
 
 
-def _sha256(path: Path) -> str:
+def content_sha256(path: Path) -> str:
+    """SHA-256 of a run file, or of a folder's files (relative names and bytes, in name order)."""
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
@@ -169,7 +170,7 @@ def read(path: str | Path, *, format: str | None = None, melt: bool = True) -> D
         source=path.name,
         format=file_format.name,
         format_version=old.format_version if old else "",
-        sha256=_sha256(path),
+        sha256=content_sha256(path),
         simulated=old.simulated if old else False,
     )
     return dataclasses.replace(dataset, provenance=provenance)

@@ -78,15 +78,16 @@ def _header_row(lines: list[str], source: str) -> int:
     raise FormatError(source, "first lines", "a header 'Ch1 Amplitude,Ch2 Amplitude[,Cluster]'", "none")
 
 
-def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDArray[np.float64]:
+def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDArray[np.float32] | NDArray[np.float64]:
     import pandas as pd
 
     if _NON_SPACE.search(raw) is None:
         return np.empty((0, n_columns))
     try:  # fast path: every field numeric or empty, parsed from the bytes without decoding
-        frame = pd.read_csv(io.BytesIO(raw), header=None, usecols=range(n_columns), dtype=np.float64,
+        # float32, as the amplitudes are kept (parsed as doubles, then rounded once)
+        frame = pd.read_csv(io.BytesIO(raw), header=None, usecols=range(n_columns), dtype=np.float32,
                             skip_blank_lines=True, engine="c")
-        fast: NDArray[np.float64] = np.asarray(frame.to_numpy(), dtype=np.float64)
+        fast: NDArray[np.float32] = frame.to_numpy()
         return fast
     except (ValueError, pd.errors.ParserError):
         pass
@@ -105,15 +106,16 @@ def _parse_body(raw: bytes, n_columns: int, source: str, first_line: int) -> NDA
     return values
 
 
-def _calls(header: list[str], values: NDArray[np.float64], amp_idx: list[int], text_cols: list[list[str]]) -> (
-        NDArray[np.int8] | None):
+def _calls(header: list[str], values: NDArray[np.float32] | NDArray[np.float64], amp_idx: list[int],
+           text_cols: list[list[str]]) -> NDArray[np.int8] | None:
     names = [h.lower() for h in header]
     if "cluster" in names:
         column = values[:, names.index("cluster")]
-        if np.isnan(column).all() or not (np.nanmin(column) >= 0 and np.nanmax(column) <= 4):
+        known = (column >= 0) & (column <= 4)  # an empty cell (NaN) is neither
+        if not known.any() or np.count_nonzero(known) + np.count_nonzero(np.isnan(column)) < len(column):
             return None
-        codes = np.nan_to_num(column, nan=0.0).astype(np.int8)
-        calls: NDArray[np.int8] = _CLUSTER_CALLS[codes][:, : len(amp_idx)]
+        codes = np.where(known, column, 0).astype(np.int8)
+        calls: NDArray[np.int8] = _CLUSTER_CALLS[:, : len(amp_idx)][codes]
         return calls
     if len(text_cols) == len(amp_idx) and text_cols:
         mapping = {"0": PartitionCall.NEGATIVE, "1": PartitionCall.POSITIVE}

@@ -11,6 +11,14 @@
   ``n_partitions`` (then ``cq`` may be left out). Read into :class:`CqRow` records;
   other columns are ignored.
 
+Tables are read as labs write them (sniffed, nothing to declare): ``,``, ``;`` or tab
+separated; cells quoted or not (R's ``write.csv``, whose unnamed first column of row
+names is ignored); a decimal comma in ``;`` or tab separated files (``write.csv2``, Excel
+on a German or French PC); headers in any case with spaces for underscores (``Sample
+Type``), ``Sample Name``/``Target Name``/``Ct`` for ``sample``/``target``/``cq``; Excel's
+UTF-8 byte-order mark or a Windows code page; CRLF line ends; ``sample_type`` also as
+``Unknown``, ``NTC``, ``Positive Control``, ``Negative Control``, ``Extraction Control``.
+
 Both readers check everything before returning and raise one
 :class:`~chipdx.errors.FormatError` naming the file, the line, what was expected
 and what was found.
@@ -18,11 +26,7 @@ and what was found.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io as _io
 import math
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +34,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from chipdx.errors import FormatError, UnsafeInputError, quote
-from chipdx.io._safety import MAX_INPUT_BYTES, read_file_bounded
+from chipdx.errors import FormatError, quote
+from chipdx.io._safety import read_file_bounded
+from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, gunzip_head, split_lines, split_rows
 
 __all__ = [
     "CQ_COLUMNS",
@@ -41,6 +46,7 @@ __all__ = [
     "CurveTable",
     "read_cq_table",
     "read_curve_table",
+    "table_columns",
 ]
 
 CURVE_COLUMNS = ("dataset", "curve_id", "cycle", "fluo")
@@ -48,7 +54,13 @@ CQ_COLUMNS = ("sample", "sample_type", "target", "cq")
 SAMPLE_TYPES = ("unkn", "ntc", "pos", "ext")
 CURVE_CALLS = ("amplified", "not_amplified", "review")
 _NO_CQ = {"", "undetermined", "nan", "na", "n/a", "none", "-"}
+_NUMERIC = frozenset({"cycle", "fluo", "cq", "p_amplified", "copies_per_ul", "n_partitions", "tm_c"})
+_COLUMN_ALIASES = {"sample_name": "sample", "target_name": "target", "ct": "cq", "c_t": "cq", "cp": "cq",
+                   "tm": "tm_c", "copies/µl": "copies_per_ul", "copies/ul": "copies_per_ul"}
+_TYPE_ALIASES = {"unknown": "unkn", "sample": "unkn", "specimen": "unkn", "negative_control": "ntc",
+                 "no_template_control": "ntc", "positive_control": "pos", "extraction_control": "ext"}
 MAX_CYCLES = 200
+_HEAD_BYTES = 65536
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,42 +99,88 @@ class CqRow:
 
 
 def _text(path: Path) -> str:
-    data = read_file_bounded(path)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=_io.BytesIO(data)) as stream:
-                data = stream.read(MAX_INPUT_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FormatError(str(path), "gzip stream", "an intact gzip file", str(exc)) from None
-        if len(data) > MAX_INPUT_BYTES:
-            raise UnsafeInputError(str(path), "gzip stream", f"at most {MAX_INPUT_BYTES} bytes", "more")
+    source = str(path)
+    data = gunzip_bounded(read_file_bounded(path), source=source)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(data, source=source)
+    if b"\x00" in data:
+        raise FormatError(source, "", "a CSV text file", "binary data")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError(str(path), f"byte {exc.start}", "UTF-8 text", "undecodable bytes") from None
+    except UnicodeDecodeError:
+        return decode_text(data, source=source)  # a Windows code page (Excel's "CSV" on a Western PC)
+
+
+def _column_name(cell: str) -> str:
+    """A header cell as a column name: any case, quotes, spaces or hyphens (``"Sample Type"`` → ``sample_type``)."""
+    name = "_".join(cell.strip().strip('"').strip().lower().replace("-", " ").split())
+    return _COLUMN_ALIASES.get(name, name)
+
+
+def _header_line(text: str) -> str:
+    return next((line for line in split_lines(text) if line.strip()), "")
+
+
+def table_columns(path: str | Path) -> tuple[str, ...]:
+    """The column names of a delimited table's header, normalised as the readers use them.
+
+    Quoted or not, ``,`` / ``;`` / tab separated, any case, with or without Excel's byte-order
+    mark, plain or gzipped; only the first 64 KiB are read. A folder or a file that is not text
+    has no columns (``()``); a missing file raises :class:`~chipdx.errors.FormatError`.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "cq.csv")
+    ...     _ = path.write_bytes(b'\\xef\\xbb\\xbf"Sample";"Sample Type";"Target";"Ct"\\r\\n')
+    ...     table_columns(path)
+    ('sample', 'sample_type', 'target', 'cq')
+    """
+    path = Path(path)
+    if path.is_dir():
+        return ()
+    try:
+        with path.open("rb") as stream:
+            head = gunzip_head(stream.read(_HEAD_BYTES))
+    except OSError:
+        read_file_bounded(path)  # raises the one-line error (no such file, permission denied)
+        raise
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ()
+    header = _header_line(decode_text(head))
+    try:
+        rows = split_rows(header, guess_dialect(header)[0], source=str(path)) if header else []
+    except FormatError:
+        return ()
+    return tuple(_column_name(c) for c in rows[0]) if rows else ()
 
 
 def _rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
           ) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows as {column: cell}. ``;`` or tab separated files may write a decimal comma (``25,5``):
+    numeric cells come back with a decimal point."""
     text = _text(path)
-    if "\x00" in text:
-        raise FormatError(str(path), "", "a CSV text file", "binary data")
-    reader = csv.reader(_io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
+    header = _header_line(text)
+    if not header:
         raise FormatError(str(path), "line 1", "a header row " + ",".join(columns), "an empty file")
-    names = [h.strip().lower() for h in header]
+    delimiter, _ = guess_dialect(header)
+    rows = split_rows(text, delimiter, source=str(path))
+    first = next(i for i, row in enumerate(rows) if any(cell.strip() for cell in row))
+    names = [_column_name(h) for h in rows[first]]
     missing = [c for c in columns if c not in names]
     if missing:
-        raise FormatError(str(path), "line 1", f"columns {', '.join(columns)}", f"no column {missing[0]!r}")
+        raise FormatError(str(path), f"line {first + 1}", f"columns {', '.join(columns)}",
+                          f"no column {missing[0]!r} (columns: {', '.join(n for n in names if n) or 'none'})")
     wanted = columns + tuple(c for c in optional if c in names)
     where = [names.index(c) for c in wanted]
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows[first + 1:], start=first + 2):
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(names):
             raise FormatError(str(path), f"line {line}", f"{len(names)} fields", f"{len(row)} fields")
-        yield line, {c: row[i].strip() for c, i in zip(wanted, where, strict=True)}
+        cells = {c: row[i].strip() for c, i in zip(wanted, where, strict=True)}
+        if delimiter != ",":
+            cells = {c: v.replace(",", ".") if c in _NUMERIC else v for c, v in cells.items()}
+        yield line, cells
 
 
 def _number(path: Path, line: int, column: str, text: str) -> float:
@@ -184,12 +242,13 @@ def read_cq_table(path: str | Path) -> tuple[CqRow, ...]:
     """Read a Cq table (``sample, sample_type, target, cq`` plus the optional columns)."""
     path = Path(path)
     out: list[CqRow] = []
-    head = _text(path).split("\n", 1)[0].lower()
-    digital = "copies_per_ul" in head and "cq" not in [h.strip() for h in head.split(",")]
+    names = table_columns(path)
+    digital = "copies_per_ul" in names and "cq" not in names
     columns = CQ_COLUMNS[:3] if digital else CQ_COLUMNS
     optional = ("well", "curve_call", "p_amplified", "copies_per_ul", "n_partitions", "tm_c")
     for line, row in _rows(path, columns, optional):
-        kind = row["sample_type"].lower()
+        kind = _column_name(row["sample_type"])
+        kind = _TYPE_ALIASES.get(kind, kind)
         if kind not in SAMPLE_TYPES:
             raise FormatError(str(path), f"line {line}, column sample_type", f"one of {', '.join(SAMPLE_TYPES)}",
                               quote(row["sample_type"]))

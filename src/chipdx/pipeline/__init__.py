@@ -21,12 +21,12 @@ from chipdx.pipeline._analysis import (
     interpret_dataset,
     qpcr_observations,
 )
-from chipdx.pipeline._classify import ClassifiedCurves, classify_file
+from chipdx.pipeline._classify import ClassifiedCurves, classify_file, reaction_curve_calls
 from chipdx.pipeline._inputs import combine, load_assay, read_inputs
 from chipdx.pipeline._interpret import interpret_file, interpret_files, is_table
 from chipdx.pipeline._manual import ManualSettings, analyze_with_settings, apply_manual, exclude_wells
 from chipdx.pipeline._records import ResultSet, result_records
-from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, write_report
+from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, standard_curves, write_report
 
 __all__ = [
     "REPORT_SUFFIXES",
@@ -49,8 +49,10 @@ __all__ = [
     "is_table",
     "load_assay",
     "qpcr_observations",
+    "reaction_curve_calls",
     "read_inputs",
     "report_data",
     "result_records",
+    "standard_curves",
     "write_report",
 ]

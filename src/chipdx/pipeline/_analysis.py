@@ -17,7 +17,7 @@ from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
 from chipdx.analysis.qpcr import COLUMNS, analyze_run, reaction_columns
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
-from chipdx.interpret.assays import Assay
+from chipdx.interpret.assays import Assay, require_assay_targets
 from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
 from chipdx.interpret.results import SampleResult
@@ -142,9 +142,15 @@ def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: boo
     """Apply ``assay`` to an analysed dataset; returns the analysis with its sample results.
 
     Only reactions of the assay's targets are interpreted: other runs in the dataset (a dPCR
-    plate, a melt plate) are reported but not called with this assay's table.
+    plate, a melt plate) are reported but not called with this assay's table. A target of the
+    assay that the dataset never measured raises :class:`~chipdx.errors.UnsupportedError`
+    naming both sides (:func:`~chipdx.interpret.assays.require_assay_targets`).
     """
-    observations = assay_observations(analysis, assay)
+    every = qpcr_observations(analysis)
+    source = analysis.dataset.provenance.source if analysis.dataset.provenance is not None else "the data"
+    require_assay_targets(assay, (o.target for o in every), source)
+    names = {t.name for t in assay.targets}
+    observations = [o for o in every if o.target in names]
     results = interpret_observations(observations, assay, require_controls=require_controls,
                                      model_id=analysis.model.model_id, model_sha256=analysis.model.sha256)
     return Analysis(analysis.dataset, analysis.qpcr, analysis.dpcr, analysis.model, assay, results)

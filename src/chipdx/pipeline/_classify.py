@@ -16,8 +16,9 @@ from chipdx.pipeline._interpret import is_table
 if TYPE_CHECKING:
     from chipdx.interpret.classifier import CurveCalls
     from chipdx.interpret.model_store import LoadedModel
+    from chipdx.model import Dataset
 
-__all__ = ["ClassifiedCurves", "classify_file"]
+__all__ = ["ClassifiedCurves", "classify_file", "reaction_curve_calls"]
 
 CURVE_TABLE_COLUMNS = ("dataset", "curve_id", "fluo")
 
@@ -64,3 +65,21 @@ def classify_file(path: Path, model_id: str | None = None) -> ClassifiedCurves:
     datasets, ids, fluorescence = _curves(path)
     model = load_model(model_id) if model_id else load_model()
     return ClassifiedCurves(tuple(datasets), tuple(ids), model.classifier.classify(fluorescence), model)
+
+
+def reaction_curve_calls(dataset: Dataset, model_id: str | None = None) -> list[str | None]:
+    """The locked classifier's call on every reaction of every run that has reactions, in run order (the
+    rows of ``chipdx qpcr analyze``); ``None`` for reactions of a run without curves (a Cq-only export)."""
+    from chipdx.interpret.model_store import load_model
+
+    model: LoadedModel | None = None
+    calls: list[str | None] = []
+    for run in dataset.runs:
+        if not run.reactions:
+            continue
+        if run.amplification is None:
+            calls += [None] * len(run.reactions)
+            continue
+        model = model or (load_model(model_id) if model_id else load_model())
+        calls += [str(c) for c in model.classifier.classify(run.fluorescence).call]
+    return calls

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import io as _stdio
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,19 +18,10 @@ __all__ = ["interpret_file", "interpret_files", "is_table"]
 CQ_TABLE_COLUMNS = ("sample", "sample_type", "target")
 
 
-def _header(path: Path) -> str:
-    data = io.read_file_bounded(path)[:65536]
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.GzipFile(fileobj=_stdio.BytesIO(data)).read(4096)
-        except (OSError, EOFError):
-            return ""
-    return data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").lower()
-
-
 def is_table(path: Path, columns: Iterable[str]) -> bool:
-    """Whether the first line of ``path`` (plain or gzipped CSV) names all ``columns``."""
-    header = {h.strip() for h in _header(path).split(",")}
+    """Whether the header of ``path`` names all ``columns`` (a table as labs write it: see
+    :func:`chipdx.io.tables.table_columns`)."""
+    header = set(io.tables.table_columns(path))
     return all(c in header for c in columns)
 
 
@@ -61,6 +50,9 @@ def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -
     from chipdx.interpret.rules import interpret_observations
 
     observations = _table_observations(path)
+    from chipdx.interpret.assays import require_assay_targets
+
+    require_assay_targets(assay, (o.target for o in observations), str(path))
     model = load_model(DEFAULT_MODEL) if any(o.curve_call is not None for o in observations) else None
     return tuple(interpret_observations(observations, assay, require_controls=require_controls,
                                         model_id=model.model_id if model else None,

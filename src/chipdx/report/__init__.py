@@ -8,6 +8,7 @@ from chipdx.report._build import AssayInfo, QpcrResults, build_report
 from chipdx.report._checklist import miqe_checklist
 from chipdx.report._data import (
     ChecklistItem,
+    ControlCheck,
     CurvePanel,
     DropletPanel,
     FlagNote,
@@ -15,6 +16,8 @@ from chipdx.report._data import (
     PlateCell,
     PlateMap,
     ReportData,
+    SampleAnswer,
+    StandardCurvePanel,
     Table,
 )
 from chipdx.report._render import render_html, render_pdf
@@ -22,6 +25,7 @@ from chipdx.report._render import render_html, render_pdf
 __all__ = [
     "AssayInfo",
     "ChecklistItem",
+    "ControlCheck",
     "CurvePanel",
     "DropletPanel",
     "FlagNote",
@@ -30,6 +34,8 @@ __all__ = [
     "PlateMap",
     "QpcrResults",
     "ReportData",
+    "SampleAnswer",
+    "StandardCurvePanel",
     "Table",
     "build_report",
     "miqe_checklist",

@@ -23,6 +23,7 @@ from chipdx.interpret.results import SampleResult
 from chipdx.model import Dataset, Run
 from chipdx.report._checklist import miqe_checklist
 from chipdx.report._data import (
+    ControlCheck,
     CurvePanel,
     DropletPanel,
     FlagNote,
@@ -30,6 +31,8 @@ from chipdx.report._data import (
     PlateCell,
     PlateMap,
     ReportData,
+    SampleAnswer,
+    StandardCurvePanel,
     Table,
 )
 
@@ -105,11 +108,35 @@ def _summary(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame |
         rows.append(("dPCR wells x targets", f"{len(dpcr)}, {int(dpcr['n_total'].sum())} partitions"))
     if assay is not None:
         rows.append(("assay", f"{assay.title} ({assay.ruleset_id})"))
+    specimens = [r for r in results if r.sample_type == "unkn"]
+    if specimens:
+        counts = Counter(r.result for r in specimens)
+        rows.append(("specimens", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items()))))
+    controls = Counter(_control_status(r) for r in results if r.sample_type != "unkn")
+    if controls:
+        rows.append(("controls", ", ".join(f"{k} {v}" for k, v in sorted(controls.items()))))
     if results:
-        counts = Counter(r.result for r in results)
-        rows.append(("results", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items()))))
         rows.append(("needs review", str(sum(r.needs_review for r in results))))
     return tuple(rows)
+
+
+def _control_status(result: SampleResult) -> str:
+    """``passed``, ``failed`` or ``review``: a control is judged by whether it showed what it must."""
+    if result.action == "accept":
+        return "passed"
+    return "review" if result.result == "review" else "failed"
+
+
+def _answers(results: Sequence[SampleResult]) -> tuple[SampleAnswer, ...]:
+    return tuple(SampleAnswer(r.sample, r.result, r.detected, r.action, r.findings,
+                              r.review_reason if r.needs_review else "")
+                 for r in results if r.sample_type == "unkn")
+
+
+def _controls(results: Sequence[SampleResult]) -> tuple[ControlCheck, ...]:
+    return tuple(ControlCheck(r.sample, r.sample_type, _control_status(r),
+                              r.findings or ((r.review_reason,) if r.review_reason else ()))
+                 for r in results if r.sample_type != "unkn")
 
 
 def _provenance(dataset: Dataset, assay: AssayInfo | None) -> tuple[tuple[str, str], ...]:
@@ -132,13 +159,14 @@ def _provenance(dataset: Dataset, assay: AssayInfo | None) -> tuple[tuple[str, s
 
 def _plate(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
            results: Sequence[SampleResult]) -> PlateMap | None:
-    by_sample = {r.sample: r.result for r in results}
+    by_sample = {r.sample: r.result if r.sample_type == "unkn" else f"control {_control_status(r)}"
+                 for r in results}
     if qpcr:
         run, table = qpcr[0].run, qpcr[0].table
         calls: dict[str, tuple[str, str]] = {}
         for key, group in table.groupby("well", sort=False):
             sample = str(group["sample"].iloc[0])
-            fallback = "amplified" if bool(group["amplified"].any()) else "not_amplified"
+            fallback = "amplified" if "amplified" in _curve_calls(group) else "not_amplified"
             calls[str(key)] = (sample, by_sample.get(sample, fallback))
     elif dpcr is not None:
         run = next(r for r in dataset.runs if r.partitions)
@@ -160,6 +188,15 @@ def _plate(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | N
     return PlateMap(run.plate.rows, run.plate.columns, tuple(cells), legend)
 
 
+def _curve_calls(table: pd.DataFrame) -> NDArray[np.str_]:
+    """Each reaction's final curve call without an assay: the classifier's when it ran, else the engine's."""
+    engine = np.where(table["amplified"].to_numpy(dtype=bool), "amplified", "not_amplified")
+    if "curve_call" not in table.columns:
+        return engine
+    classifier = table["curve_call"].astype(str).to_numpy()
+    return np.where(np.isin(classifier, ("amplified", "not_amplified", "review")), classifier, engine)
+
+
 def _target_calls(results: Sequence[SampleResult]) -> dict[tuple[str, str], str]:
     calls = {}
     for result in results:
@@ -177,7 +214,7 @@ def _curve_panels(dataset: Dataset, qpcr: Sequence[QpcrResults],
         for target in dict.fromkeys(table["target"]):
             rows = np.flatnonzero((table["target"] == target).to_numpy())
             sub = table.iloc[rows]
-            fallback = np.where(sub["amplified"].to_numpy(), "amplified", "not_amplified")
+            fallback = _curve_calls(sub)
             row_calls = tuple(calls.get((str(s), str(target)), str(f)) for s, f in zip(sub["sample"], fallback,
                                                                                          strict=True))
             thresholds = q.log10_threshold[rows]
@@ -186,7 +223,7 @@ def _curve_panels(dataset: Dataset, qpcr: Sequence[QpcrResults],
                 target=f"{target}" if len(qpcr) == 1 else f"{target} — {q.run.id}",
                 dye=dataset.target(str(target)).dye_id,
                 cycles=q.run.cycles, fluorescence=q.corrected[rows],
-                labels=tuple(f"{w} {s}" for w, s in zip(sub["well"], sub["sample"], strict=True)),
+                labels=tuple(f"{s} ({w})" for w, s in zip(sub["well"], sub["sample"], strict=True)),
                 calls=row_calls, cq=sub["cq"].to_numpy(dtype=float), threshold=threshold))
     return tuple(panels)
 
@@ -244,14 +281,16 @@ def _tables(qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
     tables = []
     if results:
         tables.append(Table(
-            "Results per sample", ("sample", "type", "result", "action", "reasons", "rules", "review"),
-            tuple((r.sample, r.sample_type, r.result, r.action.replace("_", " "), "; ".join(r.reason_codes),
-                   "; ".join(r.rule_ids), r.review_reason if r.needs_review else "") for r in results),
+            "Results per sample", ("sample", "type", "result", "detected", "action", "reasons", "rules", "review"),
+            tuple((r.sample, r.sample_type, r.result, ", ".join(r.detected), r.action.replace("_", " "),
+                   "; ".join(r.reason_codes), "; ".join(r.rule_ids), r.review_reason if r.needs_review else "")
+                  for r in results),
             note="Results follow the assay's decision table; every call needs sign-off by qualified staff."))
         tables.append(Table(
-            "Calls per target", ("sample", "target", "channel", "Cq", "call", "p(amplified)", "flags", "reasons"),
-            tuple((t.sample, t.target, t.channel, _fmt(t.cq), t.call, _fmt(t.p_amplified), "; ".join(t.flags),
-                   "; ".join(t.reason_codes)) for r in results for t in r.targets)))
+            "Calls per target", ("sample", "target", "channel", "Cq", "call", "result", "p(amplified)", "flags",
+                                 "reasons"),
+            tuple((t.sample, t.target, t.channel, _fmt(t.cq), t.call, t.result, _fmt(t.p_amplified),
+                   "; ".join(t.flags), "; ".join(t.reason_codes)) for r in results for t in r.targets)))
     for q in qpcr:
         tables.append(Table(
             f"qPCR reactions — {q.run.id}",
@@ -301,10 +340,17 @@ def build_report(
     dpcr: pd.DataFrame | None = None,
     results: Sequence[SampleResult] = (),
     assay: AssayInfo | None = None,
+    standard_curves: Sequence[StandardCurvePanel] = (),
+    rdml_beside: str | None = None,
     title: str | None = None,
     generated_at: str = "",
 ) -> ReportData:
-    """Lay out a run and its results as :class:`ReportData` (nothing is recomputed here)."""
+    """Lay out a run and its results as :class:`ReportData` (nothing is recomputed here).
+
+    ``standard_curves`` are the curves the pipeline fitted to the run's standards;
+    ``rdml_beside`` names the RDML file written beside the report, if any (the MIQE
+    checklist claims raw data only then).
+    """
     tables = _tables(qpcr, dpcr, results)
     simulated = dataset.provenance is not None and dataset.provenance.simulated
     source = dataset.provenance.source if dataset.provenance is not None else "run"
@@ -312,13 +358,16 @@ def build_report(
         title=title or f"Run report — {source}",
         summary=_summary(dataset, qpcr, dpcr, results, assay),
         provenance=_provenance(dataset, assay),
+        answers=_answers(results),
+        controls=_controls(results),
         plate=_plate(dataset, qpcr, dpcr, results),
         curves=_curve_panels(dataset, qpcr, results),
         melts=_melt_panels(qpcr, assay),
+        standard_curves=tuple(standard_curves),
         droplets=_droplet_panels(dataset, dpcr),
         tables=tables,
         flags=_flag_notes(tables),
-        checklist=miqe_checklist(dataset),
+        checklist=miqe_checklist(dataset, standard_curves=len(standard_curves), rdml_beside=rdml_beside),
         warnings=tuple(f"{r.sample}: needs review — {r.review_reason}" for r in results if r.needs_review),
         simulated=simulated,
         generated_at=generated_at,

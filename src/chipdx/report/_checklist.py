@@ -28,7 +28,23 @@ def _item(guideline: str, item: str, shown: bool, note: str) -> ChecklistItem:
     return ChecklistItem(guideline, item, SHOWN if shown else MISSING, note)
 
 
-def _qpcr_items(dataset: Dataset) -> list[ChecklistItem]:
+def _calibration(types: set[SampleType], standard_curves: int) -> ChecklistItem:
+    item = "calibration curve (standards with known input)"
+    if standard_curves:
+        return _item("MIQE", item, True, f"{standard_curves} standard curve(s) with slope, efficiency and R² "
+                                         "in the standard-curve section")
+    if SampleType.STANDARD in types:
+        return _item("MIQE", item, False, "standards present, but no curve could be fitted or none is shown")
+    return _item("MIQE", item, False, "no standards: absolute quantities cannot be given")
+
+
+def _raw_data(guideline: str, item: str, rdml_beside: str | None) -> ChecklistItem:
+    if rdml_beside:
+        return _item(guideline, item, True, f"the run is exported as RDML 1.3 beside this report ({rdml_beside})")
+    return _item(guideline, item, False, "not exported with this report: chipdx convert RUN run.rdml writes it")
+
+
+def _qpcr_items(dataset: Dataset, standard_curves: int, rdml_beside: str | None) -> list[ChecklistItem]:
     reactions = [r for run in dataset.runs for r in run.reactions]
     types = {dataset.sample(r.sample_id).type_for(r.target_id) for r in reactions}
     per_sample_target: dict[tuple[str, str], int] = {}
@@ -49,9 +65,7 @@ def _qpcr_items(dataset: Dataset) -> list[ChecklistItem]:
               bool(types & {SampleType.POSITIVE_CONTROL, SampleType.EXTRACTION_CONTROL}),
               "pos/ext samples present" if types & {SampleType.POSITIVE_CONTROL, SampleType.EXTRACTION_CONTROL}
               else "none declared"),
-        _item("MIQE", "calibration curve (standards with known input)", SampleType.STANDARD in types,
-              "standards present: slope, efficiency and R² are reported" if SampleType.STANDARD in types
-              else "no standards: absolute quantities cannot be given"),
+        _calibration(types, standard_curves),
         _item("MIQE", "technical replicates", replicated > 0,
               f"{replicated} sample-target pairs run in replicate"),
         _item("MIQE", "primer/probe sequences or assay identifiers", bool(sequences),
@@ -61,12 +75,12 @@ def _qpcr_items(dataset: Dataset) -> list[ChecklistItem]:
         _item("MIQE", "specificity: melt curve for intercalating-dye assays", melt,
               "melt curves present" if melt else "no melt data (not needed for probe assays)"),
         _item("MIQE", "Cq determination method stated", True,
-              "chipdx: second-derivative maximum, and threshold in the window of linearity"),
-        _item("MIQE", "raw data available (RDML)", True, "the run is exported as RDML 1.3 beside this report"),
+              "second-derivative maximum (stated under the qPCR reactions table)"),
+        _raw_data("MIQE", "raw data available (RDML)", rdml_beside),
     ]
 
 
-def _dpcr_items(dataset: Dataset) -> list[ChecklistItem]:
+def _dpcr_items(dataset: Dataset, rdml_beside: str | None) -> list[ChecklistItem]:
     wells = [w for run in dataset.runs for w in run.partitions]
     volumes = sorted({w.volume_nl for w in wells})
     with_amplitudes = sum(w.amplitudes is not None for w in wells)
@@ -82,12 +96,17 @@ def _dpcr_items(dataset: Dataset) -> list[ChecklistItem]:
               f"{with_amplitudes} wells with partition amplitudes plotted" if with_amplitudes
               else "counts only: the classification cannot be checked"),
         _item("dMIQE", "NTC partitions (false positives)", ntc, "NTC wells present" if ntc else "no NTC well"),
-        _item("dMIQE", "data submission in RDML", True, "RDML 1.3 partitions with per-partition tables"),
+        _raw_data("dMIQE", "data submission in RDML (partitions with per-partition tables)", rdml_beside),
     ]
 
 
-def miqe_checklist(dataset: Dataset) -> tuple[ChecklistItem, ...]:
+def miqe_checklist(dataset: Dataset, *, standard_curves: int = 0,
+                   rdml_beside: str | None = None) -> tuple[ChecklistItem, ...]:
     """The checklist for ``dataset``: qPCR items when it has reactions, dPCR items when it has partitions.
+
+    An item is "shown" only when the report shows it: the calibration curve when
+    ``standard_curves`` curves are drawn, raw data when the RDML file ``rdml_beside`` was
+    written beside the report.
 
     >>> from chipdx.model import Dataset
     >>> [i.status for i in miqe_checklist(Dataset(()))]
@@ -95,8 +114,8 @@ def miqe_checklist(dataset: Dataset) -> tuple[ChecklistItem, ...]:
     """
     items: list[ChecklistItem] = []
     if any(run.reactions for run in dataset.runs):
-        items += _qpcr_items(dataset)
+        items += _qpcr_items(dataset, standard_curves, rdml_beside)
     if any(run.partitions for run in dataset.runs):
-        items += _dpcr_items(dataset)
+        items += _dpcr_items(dataset, rdml_beside)
     items += [ChecklistItem(g, item, NOT_IN_DATA, "keep with the laboratory record") for g, item in _NOT_IN_DATA]
     return tuple(items)

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ChecklistItem",
+    "ControlCheck",
     "CurvePanel",
     "DropletPanel",
     "FlagNote",
@@ -20,10 +21,53 @@ __all__ = [
     "PlateCell",
     "PlateMap",
     "ReportData",
+    "SampleAnswer",
+    "StandardCurvePanel",
     "Table",
 ]
 
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class SampleAnswer:
+    """What one specimen's result says, first thing on the page: the pathogens detected, in words."""
+
+    sample: str
+    result: str
+    detected: tuple[str, ...]
+    action: str
+    findings: tuple[str, ...]
+    review: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ControlCheck:
+    """One control sample: ``passed``, ``failed`` or ``review``, and why (each control rule in words)."""
+
+    sample: str
+    sample_type: str
+    status: str
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StandardCurvePanel:
+    """A fitted standard curve of one run and target: ``cq = intercept + slope * log10(quantity)``.
+
+    ``efficiency_pct`` is ``(10**(-1/slope) - 1) * 100``; ``log10_quantity`` and ``cq`` are the
+    standards drawn (``NaN`` Cq = not amplified, not fitted).
+    """
+
+    run: str
+    target: str
+    slope: float
+    intercept: float
+    efficiency_pct: float
+    r_squared: float
+    n_points: int
+    log10_quantity: FloatArray
+    cq: FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +175,12 @@ class ReportData:
     title: str
     summary: tuple[tuple[str, str], ...]
     provenance: tuple[tuple[str, str], ...]
+    answers: tuple[SampleAnswer, ...] = ()
+    controls: tuple[ControlCheck, ...] = ()
     plate: PlateMap | None = None
     curves: tuple[CurvePanel, ...] = ()
     melts: tuple[MeltPanel, ...] = ()
+    standard_curves: tuple[StandardCurvePanel, ...] = ()
     droplets: tuple[DropletPanel, ...] = ()
     tables: tuple[Table, ...] = ()
     flags: tuple[FlagNote, ...] = ()

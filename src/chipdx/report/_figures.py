@@ -16,10 +16,20 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 
-from chipdx.report._data import CurvePanel, DropletPanel, MeltPanel, PlateMap
+from chipdx.report._data import CurvePanel, DropletPanel, MeltPanel, PlateMap, StandardCurvePanel
 
-__all__ = ["CALL_COLOURS", "amplification_svg", "call_colour", "droplet_svg", "melt_svg", "plate_map_svg"]
+__all__ = [
+    "CALLED",
+    "CALL_COLOURS",
+    "amplification_svg",
+    "call_colour",
+    "droplet_svg",
+    "melt_svg",
+    "plate_map_svg",
+    "standard_curve_svg",
+]
 
 #: Colours of the calls, the same in every figure and in the tables (colour-blind-safe Okabe-Ito palette).
 CALL_COLOURS = {
@@ -32,8 +42,16 @@ CALL_COLOURS = {
     "review": "#E69F00",
     "invalid": "#000000",
     "control": "#0072B2",
+    "passed": "#0072B2",
+    "control passed": "#0072B2",
+    "failed": "#000000",
+    "control failed": "#000000",
+    "control review": "#E69F00",
     "empty": "#DDDDDD",
 }
+#: Curve calls whose Cq counts: only these curves get a Cq tick and a sample label.
+CALLED = ("detected", "amplified", "presumptive_positive")
+MAX_CURVE_LABELS = 24
 _OTHER = ("#56B4E9", "#F0E442", "#0072B2", "#999999")
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "chipdx",
@@ -114,16 +132,45 @@ def amplification_svg(panel: CurvePanel) -> str:
                     values = np.where(values > 0, values, np.nan)
                 lines = ax.plot(panel.cycles, values, color=call_colour(call), linewidth=0.8, alpha=0.8)
                 lines[0].set_label(call.replace("_", " "))
+            called = np.isin(np.asarray(panel.calls), CALLED) & ~np.isnan(panel.cq)
             if panel.threshold is not None and (scale == "linear" or panel.threshold > 0):
                 ax.axhline(panel.threshold, color="#555555", linestyle="--", linewidth=0.8, label="threshold")
-                called = ~np.isnan(panel.cq)
                 ax.plot(panel.cq[called], np.full(int(called.sum()), panel.threshold), "|", color="#222222",
-                        markersize=7, label="Cq")
+                        markersize=7, label="Cq (called curves)")
+            if scale == "linear":
+                _label_curves(ax, panel, np.flatnonzero(called))
             ax.set_yscale(scale)
             ax.set_xlabel("cycle")
             ax.set_ylabel(panel.y_label if scale == "linear" else "fluorescence (log scale)")
             ax.set_title(f"{panel.target} ({panel.dye}) — {scale}", loc="left")
         axes[0].legend(frameon=False, fontsize=7)
+        return _svg(figure)
+
+
+def _label_curves(ax: Axes, panel: CurvePanel, rows: NDArray[np.intp]) -> None:
+    """Name each called curve (sample and well) at its last reading, at most MAX_CURVE_LABELS of them."""
+    for row in rows[:MAX_CURVE_LABELS]:
+        values = panel.fluorescence[row]
+        last = np.flatnonzero(np.isfinite(values))
+        if last.size:
+            ax.annotate(panel.labels[row], (panel.cycles[last[-1]], values[last[-1]]), fontsize=5.5,
+                        xytext=(2, 0), textcoords="offset points", va="center", color="#333333")
+
+
+def standard_curve_svg(panel: StandardCurvePanel) -> str:
+    """Standards' Cq against log10(input) with the fitted line, slope, efficiency and R² in the title."""
+    with _figure(5.0, 3.0) as (figure, (axes,)):
+        fitted = np.isfinite(panel.cq)
+        axes.plot(panel.log10_quantity[fitted], panel.cq[fitted], "o", color="#0072B2", markersize=4,
+                  label=f"standards ({int(fitted.sum())})")
+        span = np.array([np.min(panel.log10_quantity), np.max(panel.log10_quantity)])
+        axes.plot(span, panel.intercept + panel.slope * span, "-", color="#D55E00", linewidth=1.0,
+                  label=f"Cq = {panel.intercept:.2f} {panel.slope:+.3f} log10(input)")
+        axes.set_xlabel("log10(input)")
+        axes.set_ylabel("Cq")
+        axes.set_title(f"{panel.target} — {panel.run}: slope {panel.slope:.3f}, efficiency "
+                       f"{panel.efficiency_pct:.1f} %, R² {panel.r_squared:.4f}", loc="left")
+        axes.legend(frameon=False, fontsize=7)
         return _svg(figure)
 
 

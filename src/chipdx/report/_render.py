@@ -14,7 +14,14 @@ import jinja2
 
 from chipdx.extras import require
 from chipdx.report._data import ReportData
-from chipdx.report._figures import amplification_svg, call_colour, droplet_svg, melt_svg, plate_map_svg
+from chipdx.report._figures import (
+    amplification_svg,
+    call_colour,
+    droplet_svg,
+    melt_svg,
+    plate_map_svg,
+    standard_curve_svg,
+)
 
 __all__ = ["render_html", "render_pdf"]
 
@@ -33,6 +40,7 @@ class _Figures:
     curves: tuple[str, ...]
     melts: tuple[str, ...]
     droplets: tuple[str, ...]
+    standard_curves: tuple[str, ...]
 
 
 def _data_uri(svg: str) -> str:
@@ -45,6 +53,7 @@ def _figures(report: ReportData) -> _Figures:
         curves=tuple(_data_uri(amplification_svg(p)) for p in report.curves),
         melts=tuple(_data_uri(melt_svg(p)) for p in report.melts),
         droplets=tuple(_data_uri(droplet_svg(p)) for p in report.droplets),
+        standard_curves=tuple(_data_uri(standard_curve_svg(p)) for p in report.standard_curves),
     )
 
 

@@ -72,12 +72,23 @@ def _log_lambda_variance(k: NDArray[np.float64], n: NDArray[np.float64]) -> NDAr
 def fractional_abundance(result: pd.DataFrame, *, target: str, reference: str) -> pd.DataFrame:
     """Ratio ``target / reference`` and fractional abundance per well, with 95 % intervals.
 
-    ``result`` is an :func:`analyze` table holding both targets in the same wells.
-    Returns columns ``well``, ``sample``, ``ratio``, ``ratio_low``, ``ratio_high``,
-    ``fractional_abundance``, ``fa_low``, ``fa_high`` (fractions, not per cent).
+    ``result`` is an :func:`analyze` table holding both targets in the same wells (wells of
+    different runs are kept apart by the ``run`` column when the table has one).
+    Returns columns ``run`` (if given), ``well``, ``sample``, ``ratio``, ``ratio_low``, ``ratio_high``,
+    ``fractional_abundance``, ``fa_low``, ``fa_high`` (fractions, not per cent): the mutant
+    fraction ``lambda_t / (lambda_t + lambda_r)`` that QuantaSoft reports as "FractionalAbundance".
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"well": ["E03", "E03"], "sample": ["s", "s"], "target": ["Mutant", "WT"],
+    ...     "n_positive": [535, 6093], "n_total": [12604, 12604]})
+    >>> fa = fractional_abundance(table, target="Mutant", reference="WT")
+    >>> [round(100 * float(fa[c].iloc[0]), 2) for c in ("fractional_abundance", "fa_low", "fa_high")]
+    [6.16, 5.67, 6.69]
     """
-    t = result[result.target == target].set_index("well")
-    r = result[result.target == reference].set_index("well")
+    keys = [k for k in ("run", "well") if k in result.columns]
+    t = result[result.target == target].set_index(keys)
+    r = result[result.target == reference].set_index(keys)
     wells = t.index.intersection(r.index)
     t, r = t.loc[wells], r.loc[wells]
     k_t, n_t = t.n_positive.to_numpy(np.float64), t.n_total.to_numpy(np.float64)
@@ -88,6 +99,7 @@ def fractional_abundance(result: pd.DataFrame, *, target: str, reference: str) -
         z = NormalDist().inv_cdf(0.975)
         low, high = ratio * np.exp(-z * sd), ratio * np.exp(z * sd)
         low = np.where(k_t == 0, 0.0, low)
+        columns = {key: wells.get_level_values(key) for key in keys}
         return pd.DataFrame({
-            "well": wells, "sample": t["sample"].to_numpy(), "ratio": ratio, "ratio_low": low, "ratio_high": high,
+            **columns, "sample": t["sample"].to_numpy(), "ratio": ratio, "ratio_low": low, "ratio_high": high,
             "fractional_abundance": ratio / (1 + ratio), "fa_low": low / (1 + low), "fa_high": high / (1 + high)})
