@@ -20,6 +20,7 @@ passes another (QuantaSoft before 2016 used 0.91 nL).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,6 +125,13 @@ def _calls(header: list[str], values: NDArray[np.float32] | NDArray[np.float64],
     return None
 
 
+def _body_offset(head: bytes, header_line: int) -> int:
+    """Where the line after line ``header_line`` (0-based) starts: only the header's line ends are scanned."""
+    ends = _LINE.finditer(head)
+    match = next(itertools.islice(ends, header_line, None), None)
+    return len(head) if match is None else match.end()
+
+
 def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[np.int8] | None]:
     """Channels, amplitudes ``(droplets x channels)`` and calls of one amplitude file."""
     import pandas as pd
@@ -134,8 +142,7 @@ def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[
         raise FormatError(source, "", "a text (CSV) file", "binary data")
     head_lines = _LINE.split(data[:16384], maxsplit=_HEADER_SCAN)
     start = _header_row([decode_text(line) for line in head_lines[:_HEADER_SCAN]], source)
-    offset = sum(len(line) for line in head_lines[: start + 1]) + sum(
-        len(m.group()) for m in list(_LINE.finditer(data[:16384]))[: start + 1])
+    offset = _body_offset(data[:16384], start)
     header = [h.strip().strip('"') for h in decode_text(head_lines[start]).split(",")]
     while header and not header[-1]:
         header.pop()
