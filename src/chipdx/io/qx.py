@@ -31,8 +31,10 @@ from numpy.typing import NDArray
 from chipdx.errors import FormatError, UnsupportedError
 from chipdx.io import qx_results
 from chipdx.io._atomic import atomic_output
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._sniff import QX_AMPLITUDE_NAME as _NAME
+from chipdx.io._sniff import QX_HEADER_SCAN as _HEADER_SCAN
+from chipdx.io._sniff import is_amplitude_file as _is_amplitude_file
 from chipdx.io._text import decode_text, split_lines
 from chipdx.model import (
     Dataset,
@@ -51,24 +53,11 @@ __all__ = ["DEFAULT_DROPLET_VOLUME_NL", "read_qx", "read_well_file", "write_qx"]
 #: QX200 droplet volume used by QuantaSoft >= 1.7 and QX Manager (Bio-Rad; back-calculated from exports).
 DEFAULT_DROPLET_VOLUME_NL = 0.85
 
-_NAME = re.compile(r"^(?P<plate>.*?)_?(?P<row>[A-Pa-p])0*(?P<col>\d{1,2})_Amplitude\.csv$", re.IGNORECASE)
 _AMPLITUDE = re.compile(r"^(?:ch|assay)\s*(\d+)\s*amplitude$", re.IGNORECASE)
-_HEADER_SCAN = 30
 _LINE = re.compile(rb"\r\n|\r|\n")
 _NON_SPACE = re.compile(rb"\S")
 # QuantaSoft cluster code -> (Ch1 call, Ch2 call)
 _CLUSTER_CALLS = np.array([[2, 2], [0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.int8)
-
-
-def _is_amplitude_file(path: Path) -> bool:
-    return path.is_file() and _NAME.match(path.name) is not None
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return any(_is_amplitude_file(p) for p in path.iterdir())
-    text = head[:4096].decode("latin-1").lower().replace(" ", "")
-    return any(line.startswith(("ch1amplitude", "assay1amplitude")) for line in split_lines(text)[:_HEADER_SCAN])
 
 
 def _header_row(lines: list[str], source: str) -> int:
@@ -306,13 +295,3 @@ def write_qx(dataset: Dataset, path: str | Path) -> None:
     for target, text in texts:
         with atomic_output(target) as stream:
             stream.write(text.encode())
-
-
-register(FileFormat(
-    name="qx-amplitude",
-    description="Bio-Rad QuantaSoft/QX Manager amplitude CSV (one file per well, or a folder)",
-    extensions=("_amplitude.csv",),
-    sniff=_sniff,
-    reader=read_qx,
-    writer=write_qx,
-))
