@@ -92,9 +92,20 @@ def review(request: Request, who: Reviewer, sample_id: int, body: ReviewBody) ->
 
 @router.post("/runs/{run_id}/release", summary="release a run with the e-signature (releaser; four eyes)")
 def release(request: Request, who: Releaser, run_id: int, body: ReleaseBody) -> dict[str, Any]:
-    signed = _actions.release(request.app.state.store, who, run_id, body.password, body.meaning)
+    signed = _actions.release(request.app.state.store, who, run_id, body.password, body.meaning,
+                              request.app.state.settings.destinations)
     return {"id": run_id, "status": "released", "version": signed.version, "by": signed.user,
             "at": signed.at.isoformat(), "meaning": signed.meaning}
+
+
+@router.get("/runs/{run_id}/deliveries", summary="the LIS deliveries of a run's releases: status and attempts")
+def deliveries(request: Request, who: Viewer, run_id: int) -> list[dict[str, Any]]:
+    store = request.app.state.store
+    store.run(run_id)
+    return [{"job": d.id, "release_version": d.release_version, "destination": d.destination, "state": d.state,
+             "attempts": d.attempts, "error": d.error or None,
+             "next_attempt": d.not_before.isoformat() if d.not_before and d.state == "queued" else None}
+            for d in store.deliveries(run_id)]
 
 
 @router.get("/runs/{run_id}/fhir", summary="FHIR R4 Bundle of a released run (409 before)")

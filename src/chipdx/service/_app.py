@@ -149,7 +149,8 @@ def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
         worker = None
         if settings.worker_threads:
             worker = Worker(the_store, settings.outputs, threads=settings.worker_threads, lease_s=settings.lease_s,
-                            poll_s=settings.poll_s)
+                            poll_s=settings.poll_s, lis_timeout_s=settings.lis_timeout_s,
+                            lis_backoff_s=settings.lis_backoff_s)
             worker.start()
         app.state.worker = worker
         try:
