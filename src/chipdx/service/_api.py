@@ -133,4 +133,11 @@ def openapi(request: Request, who: Viewer) -> dict[str, Any]:
 
 @router.get("/docs", include_in_schema=False)
 def docs(request: Request, who: Viewer) -> Response:
-    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="chipdx API")
+    from chipdx.service._app import SWAGGER_ASSETS
+
+    # FastAPI's self-hosting recipe ("Custom Docs UI Static Assets"): the files come from this server, not a CDN
+    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="chipdx API",
+                               swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                               swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+                               swagger_ui_parameters={"validatorUrl": None})  # no badge from validator.swagger.io
