@@ -19,13 +19,13 @@ from chipdx.analysis.qpcr import analyze_run, reaction_columns
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
 from chipdx.analysis.qpcr.table import DETAIL_COLUMNS
 from chipdx.interpret.assays import Assay, CqDefinition, require_assay_targets
-from chipdx.interpret.classifier import CurveCalls
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
 from chipdx.interpret.results import SampleResult
 from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
 from chipdx.pipeline._cq import assay_cqs
-from chipdx.report import AssayInfo, QpcrResults
+from chipdx.pipeline._qpcr_run import QpcrRun
+from chipdx.report import AssayInfo
 
 __all__ = [
     "Analysis",
@@ -36,25 +36,6 @@ __all__ = [
     "interpret_dataset",
     "qpcr_observations",
 ]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class QpcrRun:
-    """Everything computed for one qPCR run: reactions table, corrected curves, thresholds, calls, melt."""
-
-    run: Run
-    table: pd.DataFrame
-    corrected: np.ndarray
-    log10_threshold: np.ndarray
-    curve_calls: CurveCalls
-    melt: pd.DataFrame | None
-    melt_temperature_c: np.ndarray | None = None
-    melt_derivative: np.ndarray | None = None
-
-    def for_report(self) -> QpcrResults:
-        """The parts the report lays out."""
-        return QpcrResults(self.run, self.table, self.corrected, self.log10_threshold,
-                           self.melt_temperature_c, self.melt_derivative)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

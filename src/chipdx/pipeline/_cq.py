@@ -26,7 +26,7 @@ from chipdx.analysis.qpcr.manual import subtract_baseline, threshold_cq
 
 if TYPE_CHECKING:
     from chipdx.interpret.assays import CqDefinition
-    from chipdx.pipeline._analysis import QpcrRun
+    from chipdx.pipeline._qpcr_run import QpcrRun
 
 __all__ = ["MANUAL_FLAGS", "ReactionCq", "assay_cqs", "threshold_cqs"]
 
