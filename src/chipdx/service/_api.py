@@ -13,7 +13,9 @@ from chipdx.service import _actions, _lis
 from chipdx.service._access import Identity, require
 from chipdx.service._present import run_json, sample_json
 
-__all__ = ["router"]
+__all__ = ["SWAGGER_ASSETS", "router", "swagger_ui_folder"]
+
+SWAGGER_ASSETS = "/static/swagger-ui"  # where the app serves Swagger UI's own files
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 Viewer = Annotated[Identity, Depends(require("view"))]
@@ -131,10 +133,16 @@ def openapi(request: Request, who: Viewer) -> dict[str, Any]:
     return schema
 
 
+def swagger_ui_folder() -> str:
+    """Swagger UI's files from the ``swagger-ui-bundle`` package, served by the app: the docs page needs no CDN."""
+    from chipdx.extras import require
+
+    bundle = require("swagger_ui_bundle", extra="service", feature="the API docs page")
+    return str(bundle.swagger_ui_path)
+
+
 @router.get("/docs", include_in_schema=False)
 def docs(request: Request, who: Viewer) -> Response:
-    from chipdx.service._app import SWAGGER_ASSETS
-
     # FastAPI's self-hosting recipe ("Custom Docs UI Static Assets"): the files come from this server, not a CDN
     return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="chipdx API",
                                swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",

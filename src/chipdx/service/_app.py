@@ -32,21 +32,12 @@ __all__ = ["create_app"]
 
 HERE = Path(__file__).resolve().parent
 ANCHOR_NAME = "audit-head.json"
-SWAGGER_ASSETS = "/static/swagger-ui"
 _MULTIPART_MARGIN = 1024 * 1024  # form fields and part headers around the file
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"referrer-policy", b"same-origin"),
 ]
-
-
-def _swagger_ui_folder() -> str:
-    """Swagger UI's own files from the ``swagger-ui-bundle`` package, served here: the docs page needs no CDN."""
-    from chipdx.extras import require
-
-    bundle = require("swagger_ui_bundle", extra="service", feature="the API docs page")
-    return str(bundle.swagger_ui_path)
 
 
 def status_of(exc: Exception) -> int:
@@ -144,6 +135,7 @@ def _security_headers(app: FastAPI) -> None:
 def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
     """The lab web app and API on ``settings``; opens (and migrates) the store unless one is given, and runs
     ``settings.worker_threads`` analysis threads while it serves."""
+    from chipdx.service._api import SWAGGER_ASSETS, swagger_ui_folder
     from chipdx.service._api import router as api_router
     from chipdx.service._pages import router as page_router
     from chipdx.store import Store
@@ -184,7 +176,7 @@ def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
     _security_headers(app)
     app.include_router(page_router)
     app.include_router(api_router)
-    app.mount(SWAGGER_ASSETS, StaticFiles(directory=_swagger_ui_folder()), name="swagger-ui")
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_folder()), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.upload_limit + _MULTIPART_MARGIN)
     return app
