@@ -59,6 +59,7 @@ def build_index(target: Path, kind: str, entries: Iterable[Entry], file: str, da
     try:
         with sqlite3.connect(temporary) as db:
             db.executescript(
+                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"  # a temporary file, renamed when complete
                 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
                 "CREATE TABLE rows(id INTEGER PRIMARY KEY, code TEXT NOT NULL, text TEXT NOT NULL, "
                 "extra TEXT NOT NULL, words TEXT NOT NULL);"
