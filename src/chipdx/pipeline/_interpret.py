@@ -12,9 +12,12 @@ if TYPE_CHECKING:
     from chipdx.interpret.assays import Assay
     from chipdx.interpret.results import SampleResult
     from chipdx.interpret.rules import Observation
+    from chipdx.model import Dataset
+    from chipdx.pipeline._analysis import Analysis
     from chipdx.pipeline._manual import ManualSettings
 
-__all__ = ["CQ_TABLE_COLUMNS", "interpret_file", "interpret_files", "is_table", "table_observations"]
+__all__ = ["CQ_TABLE_COLUMNS", "CQ_TABLE_FORMAT", "interpret_file", "interpret_files", "is_table", "table_analysis",
+           "table_observations"]
 
 CQ_TABLE_COLUMNS = ("sample", "sample_type", "target")
 
@@ -47,6 +50,46 @@ def _no_curves(path: Path, settings: ManualSettings | None) -> None:
                                "needs a run file")
 
 
+#: ``Provenance.format`` of a dataset made from Cq tables (no runs, no curves: :func:`table_analysis`).
+CQ_TABLE_FORMAT = "Cq table"
+
+
+def _table_dataset(paths: Sequence[Path], observations: Sequence[Observation], assay: Assay) -> Dataset:
+    """The samples and targets of Cq tables as a dataset without runs (what a report lists of its input)."""
+    from chipdx.model import Dataset, Dye, Provenance, Sample, SampleType, Target
+
+    channels = {t.name: t.channel or "unknown" for t in assay.targets}
+    samples = {o.sample: Sample(o.sample, SampleType(o.sample_type)) for o in reversed(observations)}
+    targets = {o.target: Target(o.target, channels.get(o.target, "unknown")) for o in reversed(observations)}
+    dyes = {t.dye_id: Dye(t.dye_id) for t in targets.values()}
+    return Dataset((), samples=tuple(reversed(samples.values())), targets=tuple(reversed(targets.values())),
+                   dyes=tuple(dyes.values()),
+                   provenance=Provenance(", ".join(p.name for p in paths), CQ_TABLE_FORMAT))
+
+
+def table_analysis(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True) -> Analysis:
+    """Cq tables interpreted with ``assay``, each on its own (its controls apply to its specimens), as an
+    :class:`~chipdx.pipeline.Analysis` without runs: what ``report`` lays out for a Cq table (no curves;
+    the calls rest on the tables' Cq, read as the instrument's)."""
+    from chipdx.interpret.assays import require_assay_targets
+    from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
+    from chipdx.interpret.rules import interpret_observations
+    from chipdx.pipeline._analysis import Analysis
+
+    model = load_model(DEFAULT_MODEL)
+    every: list[Observation] = []
+    results: list[SampleResult] = []
+    for path in paths:
+        observations = table_observations(path, assay)
+        require_assay_targets(assay, (o.target for o in observations), str(path))
+        classified = any(o.curve_call is not None for o in observations)
+        results += interpret_observations(observations, assay, require_controls=require_controls,
+                                          model_id=model.model_id if classified else None,
+                                          model_sha256=model.sha256 if classified else None)
+        every += observations
+    return Analysis(_table_dataset(paths, every, assay), (), None, model, assay, tuple(results))
+
+
 def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True,
                    settings: ManualSettings | None = None) -> tuple[SampleResult, ...]:
     """Sample results of ``assay`` on ``path``.
@@ -64,17 +107,7 @@ def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True,
         analysis = analyze_with_settings(io.read(path), settings or ManualSettings())
         return interpret_dataset(analysis, assay, require_controls=require_controls).results
     _no_curves(path, settings)
-    from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
-    from chipdx.interpret.rules import interpret_observations
-
-    observations = table_observations(path, assay)
-    from chipdx.interpret.assays import require_assay_targets
-
-    require_assay_targets(assay, (o.target for o in observations), str(path))
-    model = load_model(DEFAULT_MODEL) if any(o.curve_call is not None for o in observations) else None
-    return tuple(interpret_observations(observations, assay, require_controls=require_controls,
-                                        model_id=model.model_id if model else None,
-                                        model_sha256=model.sha256 if model else None))
+    return table_analysis([path], assay, require_controls=require_controls).results
 
 
 def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True,
