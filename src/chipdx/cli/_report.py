@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chipdx.cli._common import EXIT_OK, out, progress
-from chipdx.cli._settings import add_manual_options, manual_settings, uses_manual
+from chipdx.cli._settings import add_layout_option, add_manual_options, layout_of, manual_settings, uses_manual
 from chipdx.errors import UnsupportedError
 
 __all__ = ["add_commands"]
@@ -21,6 +21,8 @@ def _report(args: argparse.Namespace) -> int:
         return _table_report(args, tables)
     with progress("analysing", total=3) as advance:
         dataset = pipeline.read_inputs(args.input)
+        layout = layout_of(args)
+        dataset = layout.apply(dataset) if layout is not None else dataset
         analysis = pipeline.analyze_with_settings(dataset, manual_settings(args))
         advance(1)
         if args.assay is not None:
@@ -49,6 +51,8 @@ def _table_report(args: argparse.Namespace, tables: list[Path]) -> int:
     if uses_manual(args):
         raise UnsupportedError(f"{names}: a Cq table has no curves to re-read: --threshold and --baseline need a "
                                "run file")
+    if args.layout is not None:
+        raise UnsupportedError(f"{names}: a Cq table names its samples itself: --layout is for run files")
     analysis = pipeline.table_analysis(tables, pipeline.load_assay(args.assay))
     pipeline.write_report(analysis, args.output, title=args.title)
     _wrote(args, analysis, f"{len(tables)} Cq table{'s' if len(tables) > 1 else ''}, no curves")
@@ -65,4 +69,5 @@ def add_commands(commands: Any) -> None:
     report.add_argument("--assay", default=None, help="interpret with this assay (name or YAML file)")
     report.add_argument("--title", default=None, help="report title (default: from the file name)")
     add_manual_options(report)
+    add_layout_option(report)
     report.set_defaults(handler=_report)

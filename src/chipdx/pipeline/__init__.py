@@ -31,6 +31,7 @@ from chipdx.pipeline._interpret import (
     is_table,
     table_analysis,
 )
+from chipdx.pipeline._layout import Layout, apply_layout
 from chipdx.pipeline._manual import ManualSettings, analyze_with_settings, apply_manual, exclude_wells
 from chipdx.pipeline._records import ResultSet, result_records
 from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, standard_curves, write_report
@@ -41,11 +42,13 @@ __all__ = [
     "REPORT_SUFFIXES",
     "Analysis",
     "ClassifiedCurves",
+    "Layout",
     "ManualSettings",
     "QpcrRun",
     "ResultSet",
     "analyze_dataset",
     "analyze_with_settings",
+    "apply_layout",
     "apply_manual",
     "assay_info",
     "assay_observations",

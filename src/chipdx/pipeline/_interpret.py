@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from chipdx.interpret.rules import Observation
     from chipdx.model import Dataset
     from chipdx.pipeline._analysis import Analysis
+    from chipdx.pipeline._layout import Layout
     from chipdx.pipeline._manual import ManualSettings
 
 __all__ = ["CQ_TABLE_COLUMNS", "CQ_TABLE_FORMAT", "interpret_file", "interpret_files", "is_table", "table_analysis",
@@ -42,12 +43,15 @@ def table_observations(path: Path, assay: Assay) -> list[Observation]:
             for r in io.tables.read_cq_table(path)]
 
 
-def _no_curves(path: Path, settings: ManualSettings | None) -> None:
-    if settings:
-        from chipdx.errors import UnsupportedError
+def _no_curves(path: Path, settings: ManualSettings | None, layout: Layout | None = None) -> None:
+    from chipdx.errors import UnsupportedError
 
+    if settings:
         raise UnsupportedError(f"{path}: a Cq table has no curves to re-read: a manual threshold or baseline "
                                "needs a run file")
+    if layout is not None:
+        raise UnsupportedError(f"{path}: a Cq table names its samples itself: a plate layout ({layout.name}) is "
+                               "for run files")
 
 
 #: ``Provenance.format`` of a dataset made from Cq tables (no runs, no curves: :func:`table_analysis`).
@@ -91,27 +95,30 @@ def table_analysis(paths: Sequence[Path], assay: Assay, *, require_controls: boo
 
 
 def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True,
-                   settings: ManualSettings | None = None) -> tuple[SampleResult, ...]:
+                   settings: ManualSettings | None = None, layout: Layout | None = None) -> tuple[SampleResult, ...]:
     """Sample results of ``assay`` on ``path``.
 
     A Cq table (``sample, sample_type, target, cq``…) is interpreted as written, its Cq read as
     the instrument's, with the classifier's provenance when the table carries curve calls. Any run
-    file goes through :func:`~chipdx.pipeline.analyze_with_settings` (``settings``: a reviewer's
-    manual threshold or baseline) and :func:`~chipdx.pipeline.interpret_dataset`, so its answer
+    file is named by ``layout`` (a plate layout, :class:`~chipdx.pipeline.Layout`), then goes through
+    :func:`~chipdx.pipeline.analyze_with_settings` (``settings``: a reviewer's manual threshold or
+    baseline) and :func:`~chipdx.pipeline.interpret_dataset`, so its answer
     is the one ``report`` and ``demo`` give.
     """
     if not is_table(path, CQ_TABLE_COLUMNS):
         from chipdx.pipeline._analysis import interpret_dataset
         from chipdx.pipeline._manual import ManualSettings, analyze_with_settings
 
-        analysis = analyze_with_settings(io.read(path), settings or ManualSettings())
+        dataset = io.read(path)
+        analysis = analyze_with_settings(layout.apply(dataset) if layout else dataset, settings or ManualSettings())
         return interpret_dataset(analysis, assay, require_controls=require_controls).results
-    _no_curves(path, settings)
+    _no_curves(path, settings, layout)
     return table_analysis([path], assay, require_controls=require_controls).results
 
 
 def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True,
-                    settings: ManualSettings | None = None) -> tuple[SampleResult, ...]:
+                    settings: ManualSettings | None = None, layout: Layout | None = None) -> tuple[
+        SampleResult, ...]:
     """Sample results of ``assay`` on several inputs.
 
     Run files are read into one dataset (runs and samples that two files name alike told
@@ -119,7 +126,7 @@ def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bo
     interpreted one by one, each as written.
     """
     if len(paths) == 1:
-        return interpret_file(paths[0], assay, require_controls=require_controls, settings=settings)
+        return interpret_file(paths[0], assay, require_controls=require_controls, settings=settings, layout=layout)
     tables = [path for path in paths if is_table(path, CQ_TABLE_COLUMNS)]
     runs = [path for path in paths if path not in tables]
     results: list[SampleResult] = []
@@ -128,9 +135,10 @@ def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bo
         from chipdx.pipeline._inputs import read_inputs
         from chipdx.pipeline._manual import ManualSettings, analyze_with_settings
 
-        analysis = analyze_with_settings(read_inputs(runs), settings or ManualSettings())
+        dataset = read_inputs(runs)
+        analysis = analyze_with_settings(layout.apply(dataset) if layout else dataset, settings or ManualSettings())
         results += interpret_dataset(analysis, assay, require_controls=require_controls).results
     for path in tables:
-        _no_curves(path, settings)
+        _no_curves(path, settings, layout)
         results += interpret_file(path, assay, require_controls=require_controls)
     return tuple(results)
