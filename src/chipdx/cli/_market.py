@@ -2,7 +2,8 @@
 
 ``chipdx market classify PROFILE.yaml [--markets eu,us,...|all] [--as-of DATE] [--json] [-o OUT.csv|OUT.json]``;
 ``chipdx market plan PROFILE.yaml [--evidence EVIDENCE.yaml] [--markets ...] [--priorities kr,eu,...]
-[--as-of DATE] -o plan.html|plan.json|plan.csv``.
+[--as-of DATE] [--trade COMTRADE.csv... --kcs KCS.csv...] -o plan.html|plan.json|plan.csv``;
+``market trade`` and ``market contracts``: see :mod:`chipdx.cli._market_trade`.
 
 The market package is imported inside the handlers, so ``chipdx --help`` stays fast.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
+from chipdx.cli._market_trade import add_trade_arguments
 from chipdx.errors import UnsupportedError
 
 __all__ = ["add_commands"]
@@ -61,11 +63,14 @@ PLAN_COLUMNS = ("product", "market", "class", "requirement", "what", "status", "
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from chipdx.cli._market_trade import CHIPDX_MARKETS, contracts_record, read_trade, trade_records
     from chipdx.market import load_profile
+    from chipdx.market.contracts import contract_checklist, contracts_version
     from chipdx.market.evidence import load_inventory
     from chipdx.market.html import render_plan
     from chipdx.market.plan import plan, reuse
     from chipdx.market.roadmap import roadmap
+    from chipdx.market.trade_html import contracts_section, trade_section
 
     suffix = args.output.suffix.lower()
     if suffix not in {".html", ".htm", ".json", ".csv"}:
@@ -73,18 +78,27 @@ def _plan(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile)
     inventory = load_inventory(args.evidence) if args.evidence is not None else None
     on = args.as_of or dt.date.today()
+    series = read_trade(args.comtrade, args.kcs, args.hs, tuple(m for m in args.markets if m in CHIPDX_MARKETS)) \
+        if args.comtrade or args.kcs else None
     plans = plan(profile, on, inventory, args.markets)
     steps = roadmap(plans, tuple(m for m in args.priorities if m in args.markets))
     served = reuse(plans)
+    contracts = contract_checklist(args.markets)
     if suffix == ".csv":
         text = csv_text(PLAN_COLUMNS, [(profile.name, c.market, p.answer.klass or "", c.id, c.what, c.status,
                                         " ".join(c.evidence), " ".join(c.accepts), c.source, on.isoformat())
                                        for p in plans for c in p.checks])
     elif suffix == ".json":
-        text = json.dumps(_plan_record(plans, steps, served), ensure_ascii=False, indent=2) + "\n"
+        record = {**_plan_record(plans, steps, served), "contracts": contracts_record(contracts)}
+        if series is not None:
+            record["trade"] = trade_records(series)
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     else:
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        text = render_plan(profile.name, on.isoformat(), plans, steps, served, f"generated {stamp} by chipdx")
+        extra = {"Distributor and contract checklist": contracts_section(contracts, contracts_version()[0])}
+        if series is not None:
+            extra = {"Market information (your trade exports)": trade_section(series), **extra}
+        text = render_plan(profile.name, on.isoformat(), plans, steps, served, f"generated {stamp} by chipdx", extra)
     emit(text, args.output)
     missing = sum(c.status != "held" for p in plans for c in p.checks)
     out(f"wrote     {args.output} ({len(plans)} markets, {missing} requirements missing or expired)")
@@ -133,9 +147,24 @@ def _localise(args: argparse.Namespace) -> int:
 def _lookup(args: argparse.Namespace) -> int:
     from chipdx.market.lookup import lookup
 
-    hits = lookup(args.kind, args.query, args.data, args.limit)
+    if args.kind == "refresh":
+        return _refresh(args)
+    if args.path is not None:
+        args.lookup_parser.error(f"unexpected argument {args.path} (only refresh takes a PATH)")
+    hits = lookup(args.kind, args.query, args.data, args.limit, args.index_dir)
     rows = [(h.code, h.text[:300], "; ".join(f"{k}={v}" for k, v in h.extra.items()), h.file, h.date) for h in hits]
     emit(csv_text(("code", "text", "fields", "file", "file_date"), rows), args.output)
+    return EXIT_OK
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from chipdx.market.refresh import REFRESHABLE, refresh
+
+    if args.query not in REFRESHABLE or args.path is None:
+        args.lookup_parser.error(f"refresh takes fda or emdn and a PATH, found {args.query!r} {args.path or ''}")
+    info = refresh(args.query, args.path, args.date, args.index_dir)
+    out(f"indexed   {info.file} as {info.kind}: {info.rows} rows, date {info.date}, sha256 {info.sha256[:16]}..., "
+        f"index {info.path}")
     return EXIT_OK
 
 
@@ -169,6 +198,7 @@ def add_commands(commands: Any) -> None:
     plan.add_argument("--as-of", "--on", dest="as_of", type=_date, default=None, metavar="YYYY-MM-DD",
                       help="apply the rules in force on this date (default: today)")
     plan.add_argument("-o", "--output", type=Path, required=True, help="plan.html, plan.json or plan.csv")
+    add_trade_arguments(plan, required=False)
     plan.set_defaults(handler=_plan)
     localise = sub.add_parser("localise", help="label/IFU languages (EU per member state), symbols, units, UDI, "
                                                "local representative per market (CSV)")
@@ -179,14 +209,27 @@ def add_commands(commands: Any) -> None:
                           help="all (default) or EU member-state codes, e.g. DE,FR,IT")
     localise.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
     localise.set_defaults(handler=_localise)
-    lookup = sub.add_parser("lookup", help="search FDA product codes, EMDN W, HS 2022 or MFDS items by text (CSV)")
-    lookup.add_argument("kind", choices=("fda", "emdn", "hs", "mfds"), help="which reference file")
-    lookup.add_argument("query", help="words that must all occur (prefix match), e.g. 'real time nucleic'")
+    lookup = sub.add_parser(
+        "lookup", help="search FDA product codes, EMDN W, HS 2022 or MFDS items by text (CSV); refresh fda|emdn PATH",
+        description="chipdx market lookup fda|emdn|hs|mfds QUERY searches a reference file; chipdx market lookup "
+                    "refresh fda|emdn PATH [--date YYYY-MM-DD] ingests a newer official file (FDA foiclass.txt, "
+                    "EMDN CSV/TSV/XLSX), checks its layout and indexes it: later look-ups use and cite it.")
+    lookup.add_argument("kind", choices=("fda", "emdn", "hs", "mfds", "refresh"), help="which reference file, "
+                        "or refresh")
+    lookup.add_argument("query", help="words that must all occur (prefix match), e.g. 'real time nucleic'; "
+                        "after refresh: fda or emdn")
+    lookup.add_argument("path", nargs="?", type=Path, default=None, help="refresh only: the newer official file")
+    lookup.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="refresh only: the file's publication date (default: the file's modification date)")
+    lookup.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
+                        help="where indexes are kept (default: $XDG_DATA_HOME/chipdx/lookup)")
     lookup.add_argument("--data", type=Path, default=Path("../shared/data/regulatory"),
                         help="folder holding the official files (default: ../shared/data/regulatory)")
     lookup.add_argument("--limit", type=int, default=10, help="at most this many hits (default 10)")
     lookup.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
-    lookup.set_defaults(handler=_lookup)
+    lookup.set_defaults(handler=_lookup, lookup_parser=lookup)
     from chipdx.cli._dossier import add_dossier
+    from chipdx.cli._market_trade import add_trade_commands
 
     add_dossier(sub, _date)
+    add_trade_commands(sub, _markets, MARKETS[:-1])

@@ -16,6 +16,7 @@ import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
+from chipdx.cli._settings import add_layout_option, add_manual_options, layout_of, manual_settings, uses_manual
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -61,7 +62,8 @@ def reaction_rows(columns: Mapping[str, Sequence[Any]], curve_calls: Sequence[st
 
 
 def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
-    """The input files as one dataset (runs that two files name alike told apart by file), each checked first."""
+    """The input files as one dataset (runs that two files name alike told apart by file), each checked first,
+    named by ``--layout`` when given."""
     from chipdx.pipeline import combine
 
     datasets = []
@@ -69,7 +71,9 @@ def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
         dataset = io.read(path, melt=melt)
         require_reactions(dataset, path)
         datasets.append(dataset)
-    return datasets[0] if len(datasets) == 1 else combine(*datasets)
+    dataset = datasets[0] if len(datasets) == 1 else combine(*datasets)
+    layout = layout_of(args)
+    return layout.apply(dataset) if layout is not None else dataset
 
 
 def _names(args: argparse.Namespace) -> str:
@@ -96,11 +100,20 @@ def _analyze(args: argparse.Namespace) -> int:
         base = REPORTED_COLUMNS
     detail = tuple(c for c in DETAIL_COLUMNS if c not in base) if args.detailed else ()
     names = (*base, *CALL_COLUMNS, *detail)
-    columns = analyze_columns(dataset)
+    if uses_manual(args):  # re-read at the reviewer's threshold / baseline: the pipeline's one manual path
+        from chipdx.pipeline import analyze_with_settings
+
+        reactions = analyze_with_settings(dataset, manual_settings(args)).reactions
+        columns = {name: reactions[name].to_numpy() for name in reactions.columns}
+        calls: list[str | None] = [str(c) for c in reactions["curve_call"]]
+    else:
+        columns = analyze_columns(dataset)
+        calls = reaction_curve_calls(dataset)
     if len(args.input) > 1:
         names = (*names, "file")
-        columns["file"] = np.asarray([run.source for run in dataset.runs for _ in run.reactions], dtype=object)
-    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, reaction_curve_calls(dataset), names)
+        sources = {run.id: run.source for run in dataset.runs}
+        columns["file"] = np.asarray([sources.get(str(run)) for run in columns["run"]], dtype=object)
+    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, calls, names)
     _write_text(csv_text(names, rows), args.output, len(rows))
     return EXIT_OK
 
@@ -234,6 +247,8 @@ def add_commands(commands: Any) -> None:
             command.add_argument("--detailed", action="store_true",
                                  help="add ncopy (copies from N0 and the run's standards), the threshold Cq, "
                                       "Cy0, efficiencies, baseline, amplitude and noise columns")
+            add_manual_options(command)
+            add_layout_option(command)
         if name == "melt":
             command.add_argument("--tm-window", action="append", type=_tm_window, metavar="TARGET=LOW:HIGH",
                                  help="expected Tm range of a target in °C (repeat per target); a Tm outside "
