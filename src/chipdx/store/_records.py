@@ -83,6 +83,8 @@ class SampleInfo:
     by: str | None
     at: datetime
     targets: tuple[TargetResult, ...]
+    detected: tuple[str, ...] = ()  # every pathogen target the result reports as detected (co-infections: all)
+    findings: tuple[str, ...] = ()  # what the result rests on, in words
 
 
 @dataclass(frozen=True, slots=True)
