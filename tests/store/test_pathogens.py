@@ -3,23 +3,12 @@ override keeps them consistent with the new result."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-
-import pytest
 
 from chipdx.store import Store
 from chipdx.store._results import overridden
-from tests.postgres import fast_hasher
 from tests.store.factories import demo_results, sample, target
 from tests.store.test_workflow import PASSWORD, _people
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url, hasher=fast_hasher())
-    yield opened
-    opened.close()
 
 
 def test_co_infection_is_kept_and_released(store: Store) -> None:
