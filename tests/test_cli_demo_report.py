@@ -59,7 +59,8 @@ def test_demo_csv_columns_follow_the_spec(demo: tuple[Path, str]) -> None:
     assert (folder / "qpcr_results.csv").read_text().splitlines()[0] == SPEC_QPCR + ",ai_call,call,efficiency_pct"
     assert (folder / "dpcr_results.csv").read_text().splitlines()[0] == SPEC_DPCR
     rows = list(csv.DictReader((folder / "calls.csv").open()))
-    assert list(rows[0]) == [*SPEC_CALLS.split(","), "detected", "findings"]
+    assert list(rows[0]) == [*SPEC_CALLS.split(","), "detected", "findings", "cq_method"]
+    assert {r["cq_method"] for r in rows} == {"sdm"}, "the demo panel's cut-offs are on the SDM Cq"
     assert {r["sample"] for r in rows} == {"S1", "S2", "S3", "EC", "NTC", "PC"}, "only the cartridge is called"
     assert {r["result"] for r in rows} <= {"detected", "not_detected", "inconclusive", "invalid",
                                            "presumptive_positive", "review"}

@@ -118,7 +118,7 @@ def test_interpret_analyses_a_run_file_end_to_end(tmp_path: Path, capsys: pytest
     io.write(result.dataset, run_file)
     assert main(["interpret", str(run_file), "--assay", "resp-4plex-demo", "-o", str(tmp_path / "calls.csv")]) == 0
     rows = (tmp_path / "calls.csv").read_text().splitlines()
-    assert rows[0] == "sample,sample_type,result,action,reason_codes,rule_ids,detected,findings"
+    assert rows[0] == "sample,sample_type,result,action,reason_codes,rule_ids,detected,findings,cq_method"
     by_sample = {row.split(",")[0]: row.split(",") for row in rows[1:]}
     assert set(by_sample) == {"S1", "S2", "EC", "NTC", "PC"}
     assert by_sample["PC"][1:3] == ["pos", "detected"], "the positive control holds every target"

@@ -103,6 +103,11 @@ _TABLE: tuple[tuple[str, Severity, Kind, tuple[Source, ...], str], ...] = (
      "the Cq is the crossing of a threshold a reviewer set for the target (re-analysed, audited)"),
     ("QC-MANUAL-BASELINE", _I, _Q, (Source.QPCR,),
      "the baseline is the mean over cycles a reviewer set for the target (re-analysed, audited)"),
+    # the Cq an assay's cut-offs are defined on (the assay's cq: block)
+    ("CQ-INSTRUMENT-MISSING", _W, _Q, (Source.RULES,),
+     "the assay's cut-offs are on the instrument's Cq and the file reports none: chipdx's fallback Cq was compared"),
+    ("CQ-NOT-ASSAY-METHOD", _W, _Q, (Source.RULES,),
+     "a Cq table's Cq (read as the instrument's) was compared with cut-offs the assay states on another Cq"),
     # melt analysis
     ("QC-MELT-NO-PEAK", _W, _Q, (Source.MELT,), "no -dF/dT peak stands out of the background"),
     ("QC-MELT-MULTIPLE-PRODUCTS", _W, _Q, (Source.MELT,),

@@ -25,19 +25,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
+from chipdx.cli._settings import add_manual_options, manual_settings
 
 if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
     from chipdx.interpret.results import SampleResult
 
-__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands", "call_rows"]
+__all__ = ["CLASSIFY_COLUMNS", "INTERPRET_COLUMNS", "TARGET_COLUMNS", "add_commands", "call_rows", "cq_method"]
 
 CLASSIFY_COLUMNS = ("dataset", "curve_id", "p_amplified", "call", "flags", "reasons")
-#: The SPEC §7 columns, then what was detected (pathogen targets, ``;`` between them) and the findings in words.
-INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids", "detected", "findings")
+#: The SPEC §7 columns, then what was detected (pathogen targets, ``;`` between them), the findings in words and
+#: the Cq definition the cut-offs were compared on (``sdm``, ``threshold``, ``threshold-manual``, ``instrument``).
+INTERPRET_COLUMNS = ("sample", "sample_type", "result", "action", "reason_codes", "rule_ids", "detected", "findings",
+                     "cq_method")
 TARGET_COLUMNS = ("sample", "target", "role", "channel", "cq", "copies_per_ul", "p_amplified", "call", "result",
                   "flags",
                   "reason_codes", "rule_ids", "needs_review", "review_reason", "wells", "model_id", "model_sha256",
-                  "ruleset_id", "ruleset_sha256", "software_version")
+                  "ruleset_id", "ruleset_sha256", "software_version", "cq_method")
 
 def _write_csv(rows: Iterable[Sequence[object]], header: Sequence[str], target: Path | None) -> None:
     emit(csv_text(header, rows), target)
@@ -74,20 +77,26 @@ def _target_rows(results: Sequence[SampleResult]) -> Iterable[list[Any]]:
             yield [t.sample, t.target, t.role, t.channel, _fmt(t.cq), _fmt(t.copies_per_ul), _fmt(t.p_amplified),
                    t.call, t.result, ";".join(t.flags), ";".join(t.reason_codes), ";".join(t.rule_ids),
                    str(t.needs_review).lower(), t.review_reason, ";".join(t.wells), t.model_id or "",
-                   t.model_sha256 or "", t.ruleset_id, t.ruleset_sha256, t.software_version]
+                   t.model_sha256 or "", t.ruleset_id, t.ruleset_sha256, t.software_version, t.cq_method]
 
 
 def call_rows(results: Sequence[SampleResult]) -> list[list[str]]:
     """One row of :data:`INTERPRET_COLUMNS` per sample result (``calls.csv`` of ``interpret`` and ``demo``)."""
     return [[r.sample, r.sample_type, r.result, r.action, ";".join(r.reason_codes), ";".join(r.rule_ids),
-             ";".join(r.detected), "; ".join(r.findings)] for r in results]
+             ";".join(r.detected), "; ".join(r.findings), cq_method(r)] for r in results]
+
+
+def cq_method(result: SampleResult) -> str:
+    """The Cq definitions a sample's targets were compared on (``;`` between different ones)."""
+    return ";".join(dict.fromkeys(m for t in result.targets for m in t.cq_method.split(";") if m))
 
 
 def _interpret(args: argparse.Namespace) -> int:
     from chipdx.pipeline import interpret_files, load_assay
 
     assay = load_assay(args.assay)
-    results = interpret_files(args.input, assay, require_controls=not args.no_control_check)
+    results = interpret_files(args.input, assay, require_controls=not args.no_control_check,
+                              settings=manual_settings(args))
     _write_csv(call_rows(results), INTERPRET_COLUMNS, args.output)
     if args.targets_out is not None:
         _write_csv(_target_rows(results), TARGET_COLUMNS, args.targets_out)
@@ -117,4 +126,5 @@ def add_commands(commands: Any) -> None:
     interpret.add_argument("--targets-out", type=Path, default=None, help="also write per-target records here")
     interpret.add_argument("--no-control-check", action="store_true",
                            help="do not require the assay's control samples to be present in the table")
+    add_manual_options(interpret)
     interpret.set_defaults(handler=_interpret)

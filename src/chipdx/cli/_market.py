@@ -2,7 +2,8 @@
 
 ``chipdx market classify PROFILE.yaml [--markets eu,us,...|all] [--as-of DATE] [--json] [-o OUT.csv|OUT.json]``;
 ``chipdx market plan PROFILE.yaml [--evidence EVIDENCE.yaml] [--markets ...] [--priorities kr,eu,...]
-[--as-of DATE] -o plan.html|plan.json|plan.csv``.
+[--as-of DATE] [--trade COMTRADE.csv... --kcs KCS.csv...] -o plan.html|plan.json|plan.csv``;
+``market trade`` and ``market contracts``: see :mod:`chipdx.cli._market_trade`.
 
 The market package is imported inside the handlers, so ``chipdx --help`` stays fast.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
+from chipdx.cli._market_trade import add_trade_arguments
 from chipdx.errors import UnsupportedError
 
 __all__ = ["add_commands"]
@@ -61,11 +63,14 @@ PLAN_COLUMNS = ("product", "market", "class", "requirement", "what", "status", "
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from chipdx.cli._market_trade import CHIPDX_MARKETS, contracts_record, read_trade, trade_records
     from chipdx.market import load_profile
+    from chipdx.market.contracts import contract_checklist, contracts_version
     from chipdx.market.evidence import load_inventory
     from chipdx.market.html import render_plan
     from chipdx.market.plan import plan, reuse
     from chipdx.market.roadmap import roadmap
+    from chipdx.market.trade_html import contracts_section, trade_section
 
     suffix = args.output.suffix.lower()
     if suffix not in {".html", ".htm", ".json", ".csv"}:
@@ -73,18 +78,27 @@ def _plan(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile)
     inventory = load_inventory(args.evidence) if args.evidence is not None else None
     on = args.as_of or dt.date.today()
+    series = read_trade(args.comtrade, args.kcs, args.hs, tuple(m for m in args.markets if m in CHIPDX_MARKETS)) \
+        if args.comtrade or args.kcs else None
     plans = plan(profile, on, inventory, args.markets)
     steps = roadmap(plans, tuple(m for m in args.priorities if m in args.markets))
     served = reuse(plans)
+    contracts = contract_checklist(args.markets)
     if suffix == ".csv":
         text = csv_text(PLAN_COLUMNS, [(profile.name, c.market, p.answer.klass or "", c.id, c.what, c.status,
                                         " ".join(c.evidence), " ".join(c.accepts), c.source, on.isoformat())
                                        for p in plans for c in p.checks])
     elif suffix == ".json":
-        text = json.dumps(_plan_record(plans, steps, served), ensure_ascii=False, indent=2) + "\n"
+        record = {**_plan_record(plans, steps, served), "contracts": contracts_record(contracts)}
+        if series is not None:
+            record["trade"] = trade_records(series)
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     else:
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        text = render_plan(profile.name, on.isoformat(), plans, steps, served, f"generated {stamp} by chipdx")
+        extra = {"Distributor and contract checklist": contracts_section(contracts, contracts_version()[0])}
+        if series is not None:
+            extra = {"Market information (your trade exports)": trade_section(series), **extra}
+        text = render_plan(profile.name, on.isoformat(), plans, steps, served, f"generated {stamp} by chipdx", extra)
     emit(text, args.output)
     missing = sum(c.status != "held" for p in plans for c in p.checks)
     out(f"wrote     {args.output} ({len(plans)} markets, {missing} requirements missing or expired)")
@@ -169,6 +183,7 @@ def add_commands(commands: Any) -> None:
     plan.add_argument("--as-of", "--on", dest="as_of", type=_date, default=None, metavar="YYYY-MM-DD",
                       help="apply the rules in force on this date (default: today)")
     plan.add_argument("-o", "--output", type=Path, required=True, help="plan.html, plan.json or plan.csv")
+    add_trade_arguments(plan, required=False)
     plan.set_defaults(handler=_plan)
     localise = sub.add_parser("localise", help="label/IFU languages (EU per member state), symbols, units, UDI, "
                                                "local representative per market (CSV)")
@@ -188,5 +203,7 @@ def add_commands(commands: Any) -> None:
     lookup.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
     lookup.set_defaults(handler=_lookup)
     from chipdx.cli._dossier import add_dossier
+    from chipdx.cli._market_trade import add_trade_commands
 
     add_dossier(sub, _date)
+    add_trade_commands(sub, _markets, MARKETS[:-1])

@@ -16,6 +16,7 @@ import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
+from chipdx.cli._settings import add_manual_options, manual_settings, uses_manual
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -96,11 +97,20 @@ def _analyze(args: argparse.Namespace) -> int:
         base = REPORTED_COLUMNS
     detail = tuple(c for c in DETAIL_COLUMNS if c not in base) if args.detailed else ()
     names = (*base, *CALL_COLUMNS, *detail)
-    columns = analyze_columns(dataset)
+    if uses_manual(args):  # re-read at the reviewer's threshold / baseline: the pipeline's one manual path
+        from chipdx.pipeline import analyze_with_settings
+
+        reactions = analyze_with_settings(dataset, manual_settings(args)).reactions
+        columns = {name: reactions[name].to_numpy() for name in reactions.columns}
+        calls: list[str | None] = [str(c) for c in reactions["curve_call"]]
+    else:
+        columns = analyze_columns(dataset)
+        calls = reaction_curve_calls(dataset)
     if len(args.input) > 1:
         names = (*names, "file")
-        columns["file"] = np.asarray([run.source for run in dataset.runs for _ in run.reactions], dtype=object)
-    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, reaction_curve_calls(dataset), names)
+        sources = {run.id: run.source for run in dataset.runs}
+        columns["file"] = np.asarray([sources.get(str(run)) for run in columns["run"]], dtype=object)
+    rows = reaction_rows({k: v.tolist() for k, v in columns.items()}, calls, names)
     _write_text(csv_text(names, rows), args.output, len(rows))
     return EXIT_OK
 
@@ -234,6 +244,7 @@ def add_commands(commands: Any) -> None:
             command.add_argument("--detailed", action="store_true",
                                  help="add ncopy (copies from N0 and the run's standards), the threshold Cq, "
                                       "Cy0, efficiencies, baseline, amplitude and noise columns")
+            add_manual_options(command)
         if name == "melt":
             command.add_argument("--tm-window", action="append", type=_tm_window, metavar="TARGET=LOW:HIGH",
                                  help="expected Tm range of a target in °C (repeat per target); a Tm outside "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chipdx.cli._common import EXIT_OK, out, progress
+from chipdx.cli._settings import add_manual_options, manual_settings
 
 __all__ = ["add_commands"]
 
@@ -16,7 +17,7 @@ def _report(args: argparse.Namespace) -> int:
 
     with progress("analysing", total=3) as advance:
         dataset = pipeline.read_inputs(args.input)
-        analysis = pipeline.analyze_dataset(dataset)
+        analysis = pipeline.analyze_with_settings(dataset, manual_settings(args))
         advance(1)
         if args.assay is not None:
             analysis = pipeline.interpret_dataset(analysis, pipeline.load_assay(args.assay))
@@ -36,4 +37,5 @@ def add_commands(commands: Any) -> None:
     report.add_argument("-o", "--output", type=Path, required=True, help="report.html or report.pdf")
     report.add_argument("--assay", default=None, help="interpret with this assay (name or YAML file)")
     report.add_argument("--title", default=None, help="report title (default: from the file name)")
+    add_manual_options(report)
     report.set_defaults(handler=_report)

@@ -25,8 +25,9 @@ import yaml
 
 from chipdx.errors import FormatError, UnsupportedError, close_names, quote
 
-__all__ = ["ACTIONS", "CALLS", "PATTERNS", "RESULTS", "ROLES", "Assay", "Control", "Cutoff", "Replicates",
-           "ResultRow", "Target", "load_assay", "parse_assay", "require_assay_targets", "shipped_assays"]
+__all__ = ["ACTIONS", "CALLS", "CQ_FALLBACKS", "CQ_METHODS", "PATTERNS", "RESULTS", "ROLES", "Assay", "Control",
+           "CqDefinition", "Cutoff", "Replicates", "ResultRow", "Target", "load_assay", "parse_assay",
+           "require_assay_targets", "shipped_assays"]
 
 ROLES = ("pathogen", "internal_control", "rnase_p", "positive_control", "ntc", "extraction_control")
 RESULTS = ("detected", "not_detected", "inconclusive", "invalid", "presumptive_positive", "review")
@@ -35,6 +36,11 @@ CALLS = ("detected", "not_detected", "review", "invalid")
 PATTERNS = (*CALLS, "any", "absent")
 SAMPLE_TYPES = ("pos", "ntc", "ext")
 Comparison = Literal["strict", "inclusive"]
+#: Cq definitions an assay's cut-offs can be stated on (``cq.method``).
+CQ_METHODS = ("sdm", "threshold", "instrument")
+#: What ``method: instrument`` compares when the file reports no Cq (``cq.fallback``).
+CQ_FALLBACKS = ("threshold", "sdm")
+_CQ_KEYS = ("method", "baseline", "threshold", "fallback")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,41 @@ class Replicates:
 
 
 @dataclass(frozen=True, slots=True)
+class CqDefinition:
+    """The Cq an assay's cut-offs are defined on (the assay file's ``cq:`` block).
+
+    ``sdm``: chipdx's second-derivative-maximum Cq (the LightCycler "2nd derivative maximum" definition).
+    ``threshold``: the cycle at which the baseline-subtracted curve crosses a threshold (MIQE "Cq" as
+    instrument software reads it): ``baseline`` ``None`` is chipdx's automatic baseline (LinRegPCR equal
+    slopes), else a window ``(first, last)`` of cycles; ``thresholds`` per target in baseline-subtracted
+    fluorescence units, a target not listed uses chipdx's automatic threshold (LinRegPCR-style, in the
+    log-linear phase). ``instrument``: the Cq the file reports (set on the instrument by the lab, as the
+    assay was validated); a reaction whose file reports none gets ``fallback`` and the flag
+    ``CQ-INSTRUMENT-MISSING``. A Cq table's ``cq`` column is taken as the instrument's.
+    """
+
+    method: Literal["sdm", "threshold", "instrument"] = "sdm"
+    baseline: tuple[int, int] | None = None
+    thresholds: tuple[tuple[str, float], ...] = ()
+    fallback: Literal["threshold", "sdm"] = "threshold"
+
+    def threshold(self, target: str) -> float | None:
+        """The assay's threshold for ``target`` (``None``: automatic)."""
+        return dict(self.thresholds).get(target)
+
+    def describe(self) -> str:
+        """In words, for the report: which Cq the cut-offs are compared with."""
+        if self.method == "sdm":
+            return "second-derivative maximum Cq (chipdx)"
+        if self.method == "instrument":
+            return f"instrument-reported Cq (without one: {self.fallback} Cq by chipdx, flag CQ-INSTRUMENT-MISSING)"
+        first, last = self.baseline or (0, 0)
+        base = "automatic baseline" if self.baseline is None else f"baseline cycles {first}-{last}"
+        levels = ", ".join(f"{t} {v:g}" for t, v in self.thresholds) or "automatic"
+        return f"threshold Cq ({base}; threshold {levels})"
+
+
+@dataclass(frozen=True, slots=True)
 class Assay:
     """A validated assay definition; ``sha256`` is the hash of the file's bytes."""
 
@@ -121,6 +162,7 @@ class Assay:
     results: tuple[ResultRow, ...]
     replicates: Replicates
     sha256: str
+    cq: CqDefinition = CqDefinition()
 
     def target(self, name: str) -> Target:
         """The target called ``name`` (``KeyError`` if the assay has none)."""
@@ -196,6 +238,55 @@ def _cutoff(r: _Reader, node: Any, place: str, kind: str) -> Cutoff:
     return cutoff
 
 
+def _cq_definition(r: _Reader, doc: Any, kind: str, targets: set[str]) -> CqDefinition:
+    """The ``cq:`` block (qPCR assays only; omitted = ``{method: sdm}``)."""
+    node = r.get(doc, "cq", "", dict, default=None)
+    if node is None:
+        return CqDefinition()
+    if kind != "qpcr":
+        raise r.fail("cq", "no cq block in a dpcr assay (it calls copies/µL)", node)
+    unknown = [k for k in node if k not in _CQ_KEYS]
+    if unknown:
+        raise r.fail(f"cq.{unknown[0]}", "one of the keys " + ", ".join(_CQ_KEYS), unknown[0])
+    method = r.choice(node, "method", "cq", CQ_METHODS)
+    fallback = r.choice(node, "fallback", "cq", CQ_FALLBACKS, default="threshold")
+    if method != "instrument" and "fallback" in node:
+        raise r.fail("cq.fallback", "fallback only with method: instrument", fallback)
+    if method == "sdm" and ("baseline" in node or "threshold" in node):
+        raise r.fail("cq.baseline" if "baseline" in node else "cq.threshold",
+                     "baseline and threshold only with method: threshold or instrument", node.get("baseline",
+                                                                                               node.get("threshold")))
+    return CqDefinition(cast(Literal["sdm", "threshold", "instrument"], method), _cq_baseline(r, node),
+                        _cq_thresholds(r, node, targets), cast(Literal["threshold", "sdm"], fallback))
+
+
+def _cq_baseline(r: _Reader, node: dict[str, Any]) -> tuple[int, int] | None:
+    value = node.get("baseline", "auto")
+    if value == "auto":
+        return None
+    if (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                            for v in value) and 1 <= value[0] < value[1]):
+        return int(value[0]), int(value[1])
+    raise r.fail("cq.baseline", "auto or [first, last] cycles with 1 <= first < last", value)
+
+
+def _cq_thresholds(r: _Reader, node: dict[str, Any], targets: set[str]) -> tuple[tuple[str, float], ...]:
+    value = node.get("threshold", "auto")
+    if value == "auto":
+        return ()
+    if not isinstance(value, dict) or not value:
+        raise r.fail("cq.threshold", "auto or a mapping of target: fluorescence threshold", value)
+    out = []
+    for name, level in value.items():
+        if name not in targets:
+            raise r.fail("cq.threshold", "a target declared under targets (" + ", ".join(sorted(targets)) + ")",
+                         name)
+        if isinstance(level, bool) or not isinstance(level, int | float) or not level > 0:
+            raise r.fail(f"cq.threshold.{name}", "a fluorescence threshold > 0", level)
+        out.append((str(name), float(level)))
+    return tuple(out)
+
+
 def _patterns(r: _Reader, node: Any, place: str, targets: set[str], options: tuple[str, ...]
               ) -> tuple[tuple[str, str], ...]:
     if not isinstance(node, dict) or not node:
@@ -262,7 +353,7 @@ def parse_assay(data: bytes, source: str) -> Assay:
     return Assay(r.get(doc, "id", "", str), str(r.get(doc, "version", "", (str, int, float))),
                  r.get(doc, "title", "", str), cast(Literal["qpcr", "dpcr"], kind), tuple(citations),
                  tuple(targets), tuple(controls), tuple(rows), replicates,
-                 hashlib.sha256(data).hexdigest())
+                 hashlib.sha256(data).hexdigest(), _cq_definition(r, doc, kind, names))
 
 
 def shipped_assays() -> tuple[str, ...]:

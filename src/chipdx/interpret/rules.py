@@ -50,7 +50,8 @@ class Observation:
 
     ``curve_call`` (``amplified | not_amplified | review``) and ``p_amplified`` come
     from the curve classifier when curves were classified; dPCR observations give
-    ``copies_per_ul`` and ``n_partitions`` instead of ``cq``.
+    ``copies_per_ul`` and ``n_partitions`` instead of ``cq``. ``cq_method`` says which Cq ``cq`` is
+    (``sdm``, ``threshold``, ``threshold-manual``, ``instrument``; empty when not stated).
     """
 
     sample: str
@@ -64,6 +65,7 @@ class Observation:
     flags: tuple[str, ...] = ()
     well: str | None = None
     tm_c: float | None = None
+    cq_method: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +365,8 @@ class _Context:
                 result=held or call.call, reason_codes=call.reasons, rule_ids=rule_ids,
                 needs_review=call.call == "review", review_reason=why, wells=tuple(o.well for o in reps if o.well),
                 model_id=self.model_id, model_sha256=self.model_sha256, ruleset_id=self.assay.ruleset_id,
-                ruleset_sha256=self.assay.sha256, software_version=__version__))
+                ruleset_sha256=self.assay.sha256, software_version=__version__,
+                cq_method=";".join(dict.fromkeys(o.cq_method for o in reps if o.cq_method))))
         return tuple(out)
 
     def _result(self, sample: _Sample, outcome: _Outcome) -> SampleResult:

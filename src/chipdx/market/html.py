@@ -8,7 +8,7 @@ from html import escape
 from chipdx.market.plan import MarketPlan
 from chipdx.market.roadmap import Step
 
-__all__ = ["render_plan"]
+__all__ = ["STYLE", "render_plan", "table"]
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;
@@ -16,7 +16,8 @@ text-align:left;font-size:.9em}th{background:#eee}.held{background:#dfd}.missing
 .expired{background:#fec}.review{background:#ffd}.note{color:#555;font-size:.85em}"""
 
 
-def _table(header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+def table(header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+    """An HTML table; *rows* hold cells already escaped (they may carry markup)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
         f"<tr{f' class={chr(34)}{classes[i]}{chr(34)}' if classes and classes[i] else ''}>"
@@ -30,7 +31,7 @@ def _divergence(plans: list[MarketPlan]) -> str:
              escape("; ".join(f"{part.component}: {part.klass}" for part in p.answer.parts)),
              escape("; ".join(p.answer.questions))] for p in plans]
     classes = ["" if p.answer.status == "decided" else "review" for p in plans]
-    return _table(["market", "class", "rules", "evidence", "parts", "questions"], rows, classes)
+    return table(["market", "class", "rules", "evidence", "parts", "questions"], rows, classes)
 
 
 def _markets(plans: list[MarketPlan]) -> str:
@@ -40,14 +41,14 @@ def _markets(plans: list[MarketPlan]) -> str:
         rows.append([escape(p.market), escape(p.answer.pathway), escape(p.role), escape(p.qms), escape(p.languages),
                      months, f"{escape(p.fee)} <span class=note>({escape(p.fee_source)})</span>",
                      escape(", ".join(p.standards))])
-    return _table(["market", "route", "local role", "QMS", "label language", "duration", "fee", "standards"], rows)
+    return table(["market", "route", "local role", "QMS", "label language", "duration", "fee", "standards"], rows)
 
 
 def _checklist(plans: list[MarketPlan]) -> str:
     checks = [c for p in plans for c in p.checks]
     rows = [[escape(c.market), escape(c.id), escape(c.what), escape(c.status), escape(", ".join(c.evidence)),
              escape(" or ".join(c.accepts))] for c in checks]
-    return _table(["market", "requirement", "what", "status", "evidence", "accepted evidence keys"], rows,
+    return table(["market", "requirement", "what", "status", "evidence", "accepted evidence keys"], rows,
                   [c.status for c in checks])
 
 
@@ -75,8 +76,8 @@ def _gantt(steps: list[Step]) -> str:
 
 
 def render_plan(product: str, as_of: str, plans: list[MarketPlan], steps: list[Step],
-                served: dict[str, list[str]], generated: str) -> str:
-    """The whole plan as one HTML document."""
+                served: dict[str, list[str]], generated: str, extra: dict[str, str] | None = None) -> str:
+    """The whole plan as one HTML document; *extra* adds sections (title -> HTML body) at the end."""
     reuse_rows = [[escape(e), escape(", ".join(ids))] for e, ids in sorted(served.items())]
     waits = [[escape(s.market), escape(", ".join(s.after) or "–"), escape("; ".join(s.reasons) or "–"),
               f"{s.start_p50:.1f}", f"{s.finish_p50:.1f}", f"{s.finish_p90:.1f}"] for s in steps]
@@ -87,10 +88,11 @@ def render_plan(product: str, as_of: str, plans: list[MarketPlan], steps: list[S
         "authority or notified body. Durations and fees are ranges with their source.</p>"
         f"<h2>Classification across markets (divergence)</h2>{_divergence(plans)}"
         f"<h2>Roadmap</h2>{_gantt(steps)}"
-        + _table(["market", "after", "why", "start P50 (months)", "finish P50", "finish P90"], waits)
+        + table(["market", "after", "why", "start P50 (months)", "finish P50", "finish P90"], waits)
         + f"<h2>Route, roles, standards, durations, fees</h2>{_markets(plans)}"
         f"<h2>Gap checklist</h2>{_checklist(plans)}"
         "<h2>Evidence reuse (one piece of evidence, every market it serves)</h2>"
-        + (_table(["evidence", "requirements it satisfies"], reuse_rows) if reuse_rows else "<p>none held</p>")
+        + (table(["evidence", "requirements it satisfies"], reuse_rows) if reuse_rows else "<p>none held</p>")
+        + "".join(f"<h2>{escape(title)}</h2>{body}" for title, body in (extra or {}).items())
         + "</body></html>\n"
     )

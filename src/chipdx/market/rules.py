@@ -21,7 +21,7 @@ import yaml
 
 from chipdx.market.facts import Facts
 
-__all__ = ["SYSTEMS", "Citation", "Grid", "Rule", "Ruleset", "holds", "ruleset"]
+__all__ = ["SYSTEMS", "Citation", "Grid", "Rule", "Ruleset", "holds", "package_yaml", "ruleset"]
 
 #: The systems in the order answers are shown, with their ruleset file.
 SYSTEMS: dict[str, str] = {
@@ -145,6 +145,14 @@ def _grid(raw: Mapping[str, Any] | None, documents: Mapping[str, Any]) -> Grid |
     return Grid(id=str(raw["id"]), citation=_citation(raw, documents), start=_date(raw.get("from")),
                 notation=tuple(str(c) for c in raw["notation"]), table=raw["table"],
                 harm_adjust=raw.get("harm_adjust"))
+
+
+@cache
+def package_yaml(name: str) -> Mapping[str, Any]:
+    """A data file of this package (``rules/NAME``), parsed once."""
+    text = resources.files("chipdx.market").joinpath(f"rules/{name}").read_text(encoding="utf-8")
+    data: Mapping[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
 
 
 @cache

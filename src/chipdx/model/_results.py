@@ -89,7 +89,9 @@ class TargetResult:
     (for example, a Cq table input). ``call`` is ``detected``, ``not_detected``,
     ``review`` or ``invalid``: the target's own call. ``result`` is what may be reported for
     this target (a multiplex panel reports each pathogen): its call, ``invalid`` when the
-    sample is invalid, ``review`` when the run's controls hold every specimen.
+    sample is invalid, ``review`` when the run's controls hold every specimen. ``cq_method`` is the Cq
+    definition ``cq`` was compared on (``sdm``, ``threshold``, ``threshold-manual``, ``instrument``; ``;``
+    between replicates read differently; empty for dPCR or an unstated table Cq).
     """
 
     sample: str
@@ -112,6 +114,7 @@ class TargetResult:
     ruleset_id: str
     ruleset_sha256: str
     software_version: str
+    cq_method: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,17 @@ import pandas as pd
 
 from chipdx.analysis.dpcr import DpcrSettings
 from chipdx.analysis.dpcr import analyze as analyze_dpcr
-from chipdx.analysis.qpcr import COLUMNS, analyze_run, reaction_columns
+from chipdx.analysis.qpcr import analyze_run, reaction_columns
 from chipdx.analysis.qpcr.melt import analyze_melt, melt_peaks
-from chipdx.interpret.assays import Assay, require_assay_targets
-from chipdx.interpret.classifier import CurveCalls
+from chipdx.analysis.qpcr.table import DETAIL_COLUMNS
+from chipdx.interpret.assays import Assay, CqDefinition, require_assay_targets
 from chipdx.interpret.model_store import DEFAULT_MODEL, LoadedModel, load_model
 from chipdx.interpret.results import SampleResult
 from chipdx.interpret.rules import Observation, interpret_observations
 from chipdx.model import Dataset, Run
-from chipdx.report import AssayInfo, QpcrResults
+from chipdx.pipeline._cq import assay_cqs
+from chipdx.pipeline._qpcr_run import QpcrRun
+from chipdx.report import AssayInfo
 
 __all__ = [
     "Analysis",
@@ -34,25 +36,6 @@ __all__ = [
     "interpret_dataset",
     "qpcr_observations",
 ]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class QpcrRun:
-    """Everything computed for one qPCR run: reactions table, corrected curves, thresholds, calls, melt."""
-
-    run: Run
-    table: pd.DataFrame
-    corrected: np.ndarray
-    log10_threshold: np.ndarray
-    curve_calls: CurveCalls
-    melt: pd.DataFrame | None
-    melt_temperature_c: np.ndarray | None = None
-    melt_derivative: np.ndarray | None = None
-
-    def for_report(self) -> QpcrResults:
-        """The parts the report lays out."""
-        return QpcrResults(self.run, self.table, self.corrected, self.log10_threshold,
-                           self.melt_temperature_c, self.melt_derivative)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,7 +51,7 @@ class Analysis:
 
     @property
     def reactions(self) -> pd.DataFrame:
-        """All qPCR reactions, one row each (the ``qpcr analyze`` columns and more)."""
+        """All qPCR reactions, one row each (the ``qpcr analyze --detailed`` columns, then the classifier's)."""
         frames = [q.table for q in self.qpcr]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -76,7 +59,7 @@ class Analysis:
 def _qpcr_run(dataset: Dataset, run: Run, model: LoadedModel) -> QpcrRun:
     curves, amplicons = analyze_run(dataset, run)
     columns = reaction_columns(dataset, run, curves, amplicons)
-    table = pd.DataFrame({name: columns[name] for name in COLUMNS})
+    table = pd.DataFrame({name: columns[name] for name in DETAIL_COLUMNS})
     table["amplified"] = table["amplified"].astype(bool)
     table.attrs.update(method=f"{curves.method}; {amplicons.method}", parameters=asdict(curves.parameters))
     _, amplicon_of = np.unique(np.asarray(table["target"], dtype=str), return_inverse=True)
@@ -110,17 +93,20 @@ def _value(value: object) -> float | None:
     return None if np.isnan(number) else number
 
 
-def qpcr_observations(analysis: Analysis) -> list[Observation]:
-    """The decision table's inputs: one observation per reaction (and per dPCR well x target)."""
+def qpcr_observations(analysis: Analysis, cq: CqDefinition | None = None) -> list[Observation]:
+    """The decision table's inputs: one observation per reaction (and per dPCR well x target).
+
+    ``cq`` is the Cq definition the assay's cut-offs use (default: the second-derivative maximum);
+    each observation says which Cq it carries (``cq_method``).
+    """
     observations = []
     for qpcr in analysis.qpcr:
-        for row in qpcr.table.itertuples(index=False):
-            cq = _value(row.cq) if row.amplified else None
+        for row, value in zip(qpcr.table.itertuples(index=False), assay_cqs(qpcr, cq or CqDefinition()), strict=True):
             observations.append(Observation(
-                str(row.sample), str(row.sample_type), str(row.target), cq,
+                str(row.sample), str(row.sample_type), str(row.target), value.cq,
                 curve_call=str(row.curve_call), p_amplified=_value(row.p_amplified),
-                flags=tuple(f for f in str(row.flags).split(";") if f), well=str(row.well),
-                tm_c=_value(row.tm) if "tm" in qpcr.table.columns else None,
+                flags=(*(f for f in str(row.flags).split(";") if f), *value.flags), well=str(row.well),
+                tm_c=_value(row.tm) if "tm" in qpcr.table.columns else None, cq_method=value.method,
             ))
     if analysis.dpcr is not None:
         for row in analysis.dpcr.itertuples(index=False):
@@ -135,7 +121,7 @@ def qpcr_observations(analysis: Analysis) -> list[Observation]:
 def assay_observations(analysis: Analysis, assay: Assay) -> list[Observation]:
     """The observations of the assay's targets only (``chipdx interpret``, ``report`` and ``demo`` share this)."""
     targets = {t.name for t in assay.targets}
-    return [o for o in qpcr_observations(analysis) if o.target in targets]
+    return [o for o in qpcr_observations(analysis, assay.cq) if o.target in targets]
 
 
 def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: bool = True) -> Analysis:
@@ -146,7 +132,7 @@ def interpret_dataset(analysis: Analysis, assay: Assay, *, require_controls: boo
     assay that the dataset never measured raises :class:`~chipdx.errors.UnsupportedError`
     naming both sides (:func:`~chipdx.interpret.assays.require_assay_targets`).
     """
-    every = qpcr_observations(analysis)
+    every = qpcr_observations(analysis, assay.cq)
     source = analysis.dataset.provenance.source if analysis.dataset.provenance is not None else "the data"
     require_assay_targets(assay, (o.target for o in every), source)
     names = {t.name for t in assay.targets}
@@ -162,5 +148,6 @@ def assay_info(analysis: Analysis) -> AssayInfo | None:
         return None
     windows = tuple((t.name, t.cutoff.melt_window_c) for t in analysis.assay.targets
                     if t.cutoff.melt_window_c is not None)
-    return AssayInfo(analysis.assay.ruleset_id, analysis.assay.sha256, analysis.assay.title,
-                     analysis.model.model_id, analysis.model.sha256, windows)
+    assay = analysis.assay
+    return AssayInfo(assay.ruleset_id, assay.sha256, assay.title, analysis.model.model_id, analysis.model.sha256,
+                     windows, assay.cq.describe() if assay.kind == "qpcr" else "")

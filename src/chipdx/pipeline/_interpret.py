@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from chipdx.interpret.assays import Assay
     from chipdx.interpret.results import SampleResult
     from chipdx.interpret.rules import Observation
+    from chipdx.pipeline._manual import ManualSettings
 
-__all__ = ["interpret_file", "interpret_files", "is_table"]
+__all__ = ["CQ_TABLE_COLUMNS", "interpret_file", "interpret_files", "is_table", "table_observations"]
 
 CQ_TABLE_COLUMNS = ("sample", "sample_type", "target")
 
@@ -25,31 +26,48 @@ def is_table(path: Path, columns: Iterable[str]) -> bool:
     return all(c in header for c in columns)
 
 
-def _table_observations(path: Path) -> list[Observation]:
+def table_observations(path: Path, assay: Assay) -> list[Observation]:
+    """The rows of a Cq table as observations: its ``cq`` is the instrument's (``cq_method`` ``instrument``),
+    flagged ``CQ-NOT-ASSAY-METHOD`` where the assay states its cut-offs on another Cq."""
     from chipdx.interpret.rules import Observation
 
+    qpcr = assay.kind == "qpcr"
+    other = ("CQ-NOT-ASSAY-METHOD",) if qpcr and assay.cq.method != "instrument" else ()
     return [Observation(r.sample, r.sample_type, r.target, r.cq, copies_per_ul=r.copies_per_ul,
                         n_partitions=r.n_partitions, curve_call=r.curve_call, p_amplified=r.p_amplified,
-                        well=r.well, tm_c=r.tm_c) for r in io.tables.read_cq_table(path)]
+                        well=r.well, tm_c=r.tm_c, cq_method="instrument" if qpcr else "", flags=other)
+            for r in io.tables.read_cq_table(path)]
 
 
-def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -> tuple[SampleResult, ...]:
+def _no_curves(path: Path, settings: ManualSettings | None) -> None:
+    if settings:
+        from chipdx.errors import UnsupportedError
+
+        raise UnsupportedError(f"{path}: a Cq table has no curves to re-read: a manual threshold or baseline "
+                               "needs a run file")
+
+
+def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True,
+                   settings: ManualSettings | None = None) -> tuple[SampleResult, ...]:
     """Sample results of ``assay`` on ``path``.
 
-    A Cq table (``sample, sample_type, target, cq``…) is interpreted as written, with the
-    classifier's provenance when the table carries curve calls. Any run file goes through
-    :func:`~chipdx.pipeline.analyze_dataset` and :func:`~chipdx.pipeline.interpret_dataset`,
-    so its answer is the one ``report`` and ``demo`` give.
+    A Cq table (``sample, sample_type, target, cq``…) is interpreted as written, its Cq read as
+    the instrument's, with the classifier's provenance when the table carries curve calls. Any run
+    file goes through :func:`~chipdx.pipeline.analyze_with_settings` (``settings``: a reviewer's
+    manual threshold or baseline) and :func:`~chipdx.pipeline.interpret_dataset`, so its answer
+    is the one ``report`` and ``demo`` give.
     """
     if not is_table(path, CQ_TABLE_COLUMNS):
-        from chipdx.pipeline._analysis import analyze_dataset, interpret_dataset
+        from chipdx.pipeline._analysis import interpret_dataset
+        from chipdx.pipeline._manual import ManualSettings, analyze_with_settings
 
-        analysis = analyze_dataset(io.read(path))
+        analysis = analyze_with_settings(io.read(path), settings or ManualSettings())
         return interpret_dataset(analysis, assay, require_controls=require_controls).results
+    _no_curves(path, settings)
     from chipdx.interpret.model_store import DEFAULT_MODEL, load_model
     from chipdx.interpret.rules import interpret_observations
 
-    observations = _table_observations(path)
+    observations = table_observations(path, assay)
     from chipdx.interpret.assays import require_assay_targets
 
     require_assay_targets(assay, (o.target for o in observations), str(path))
@@ -59,8 +77,8 @@ def interpret_file(path: Path, assay: Assay, *, require_controls: bool = True) -
                                         model_sha256=model.sha256 if model else None))
 
 
-def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True) -> tuple[
-        SampleResult, ...]:
+def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bool = True,
+                    settings: ManualSettings | None = None) -> tuple[SampleResult, ...]:
     """Sample results of ``assay`` on several inputs.
 
     Run files are read into one dataset (runs and samples that two files name alike told
@@ -68,16 +86,18 @@ def interpret_files(paths: Sequence[Path], assay: Assay, *, require_controls: bo
     interpreted one by one, each as written.
     """
     if len(paths) == 1:
-        return interpret_file(paths[0], assay, require_controls=require_controls)
+        return interpret_file(paths[0], assay, require_controls=require_controls, settings=settings)
     tables = [path for path in paths if is_table(path, CQ_TABLE_COLUMNS)]
     runs = [path for path in paths if path not in tables]
     results: list[SampleResult] = []
     if runs:
-        from chipdx.pipeline._analysis import analyze_dataset, interpret_dataset
+        from chipdx.pipeline._analysis import interpret_dataset
         from chipdx.pipeline._inputs import read_inputs
+        from chipdx.pipeline._manual import ManualSettings, analyze_with_settings
 
-        analysis = analyze_dataset(read_inputs(runs))
+        analysis = analyze_with_settings(read_inputs(runs), settings or ManualSettings())
         results += interpret_dataset(analysis, assay, require_controls=require_controls).results
     for path in tables:
+        _no_curves(path, settings)
         results += interpret_file(path, assay, require_controls=require_controls)
     return tuple(results)

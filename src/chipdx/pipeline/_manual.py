@@ -5,7 +5,8 @@ threshold of a target (CFX Maestro "baseline cycles" and "single threshold", Qua
 threshold"); the run is then analysed again. Excluded wells are removed before the analysis, so
 they take part in nothing (amplicon efficiency, replicate outliers, interpretation). A manual
 threshold or baseline recomputes the Cq of that target's reactions with
-:func:`chipdx.analysis.qpcr.manual.threshold_cq` and marks them ``QC-MANUAL-THRESHOLD`` /
+:func:`chipdx.pipeline._cq.threshold_cqs` (the reading an assay's own thresholds use too) and
+marks them ``QC-MANUAL-THRESHOLD`` /
 ``QC-MANUAL-BASELINE`` in ``flags``.
 """
 
@@ -18,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chipdx.analysis.qpcr.manual import subtract_baseline, threshold_cq
-from chipdx.errors import ValidationError
+from chipdx.errors import ValidationError, close_names
 from chipdx.model import Dataset, Run
 from chipdx.pipeline._analysis import Analysis, QpcrRun, analyze_dataset
+from chipdx.pipeline._cq import threshold_cqs
 
 __all__ = ["ManualSettings", "analyze_with_settings", "apply_manual", "exclude_wells"]
 
@@ -63,10 +64,16 @@ def exclude_wells(dataset: Dataset, wells: frozenset[str]) -> Dataset:
     return dataclasses.replace(dataset, runs=tuple(_run_without(run, wells) for run in dataset.runs))
 
 
+def _hint(name: str, targets: list[str]) -> str:
+    close = close_names(name, targets)
+    return (f" (did you mean {', '.join(close)}?)" if close else "") + (
+        f"; the data have: {', '.join(targets)}" if targets else "; the data have no qPCR curves")
+
+
 def _check(settings: ManualSettings, analysis: Analysis) -> None:
-    targets = {str(t) for q in analysis.qpcr for t in q.table["target"]}
+    targets = list(dict.fromkeys(str(t) for q in analysis.qpcr for t in q.table["target"]))
     source = analysis.dataset.provenance.source if analysis.dataset.provenance else "(dataset)"
-    problems = [f"target {name!r}: no qPCR reaction of that target"
+    problems = [f"target {name!r}: no qPCR reaction of that target" + _hint(name, targets)
                 for name in sorted(set(settings.thresholds) | set(settings.baselines)) if name not in targets]
     problems += [f"target {name!r}: threshold must be a positive number, found {value}"
                  for name, value in settings.thresholds.items() if not (math.isfinite(value) and value > 0)]
@@ -78,21 +85,14 @@ def _check(settings: ManualSettings, analysis: Analysis) -> None:
 
 def _manual_run(qpcr: QpcrRun, settings: ManualSettings) -> QpcrRun:
     table = qpcr.table.copy()
-    corrected = np.array(qpcr.corrected, dtype=float)
-    log_threshold = np.array(qpcr.log10_threshold, dtype=float)
+    cq, corrected, log_threshold = threshold_cqs(qpcr, settings.thresholds, settings.baselines)
     targets = np.asarray(table["target"], dtype=str)
     for target in sorted(set(settings.thresholds) | set(settings.baselines)):
         rows = targets == target
         if not rows.any():
             continue
-        if target in settings.baselines:
-            first, last = settings.baselines[target]
-            corrected[rows] = subtract_baseline(qpcr.run.fluorescence[rows], qpcr.run.cycles, first, last)
-        level = settings.thresholds.get(target, float(10 ** log_threshold[rows][0]))
-        log_threshold[rows] = math.log10(level)
-        cq = threshold_cq(corrected[rows], qpcr.run.cycles, level)
-        table.loc[rows, "cq"] = cq
-        table.loc[rows, "amplified"] = ~np.isnan(cq)
+        table.loc[rows, "cq"] = cq[rows]
+        table.loc[rows, "amplified"] = ~np.isnan(cq[rows])
         codes = [c for c, on in (("QC-MANUAL-BASELINE", target in settings.baselines),
                                  ("QC-MANUAL-THRESHOLD", target in settings.thresholds)) if on]
         table.loc[rows, "flags"] = [";".join([*(f for f in str(old).split(";") if f), *codes])

@@ -61,7 +61,8 @@ class QpcrResults:
 
 @dataclass(frozen=True, slots=True)
 class AssayInfo:
-    """The decision table and classifier a run was interpreted with, and the Tm windows per target."""
+    """The decision table and classifier a run was interpreted with, the Tm windows per target and, in words,
+    the Cq the assay's cut-offs are defined on."""
 
     ruleset_id: str
     ruleset_sha256: str
@@ -69,6 +70,7 @@ class AssayInfo:
     model_id: str | None = None
     model_sha256: str | None = None
     melt_windows_c: tuple[tuple[str, tuple[float, float]], ...] = ()
+    cq_definition: str = ""
 
 
 def _fmt(value: object, digits: int = 2) -> str:
@@ -108,6 +110,8 @@ def _summary(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame |
         rows.append(("dPCR wells x targets", f"{len(dpcr)}, {int(dpcr['n_total'].sum())} partitions"))
     if assay is not None:
         rows.append(("assay", f"{assay.title} ({assay.ruleset_id})"))
+        if assay.cq_definition:
+            rows.append(("Cq compared", assay.cq_definition))
     specimens = [r for r in results if r.sample_type == "unkn"]
     if specimens:
         counts = Counter(r.result for r in specimens)
@@ -280,10 +284,13 @@ def _tables(qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
                   for r in results),
             note="Results follow the assay's decision table; every call needs sign-off by qualified staff."))
         tables.append(Table(
-            "Calls per target", ("sample", "target", "channel", "Cq", "call", "result", "p(amplified)", "flags",
-                                 "reasons"),
-            tuple((t.sample, t.target, t.channel, _fmt(t.cq), t.call, t.result, _fmt(t.p_amplified),
-                   "; ".join(t.flags), "; ".join(t.reason_codes)) for r in results for t in r.targets)))
+            "Calls per target", ("sample", "target", "channel", "Cq", "Cq method", "call", "result", "p(amplified)",
+                                 "flags", "reasons"),
+            tuple((t.sample, t.target, t.channel, _fmt(t.cq), t.cq_method, t.call, t.result, _fmt(t.p_amplified),
+                   "; ".join(t.flags), "; ".join(t.reason_codes)) for r in results for t in r.targets),
+            note="Cq method: the Cq compared with the assay's cut-off (sdm: second-derivative maximum; threshold: "
+                 "threshold crossing; threshold-manual: a reviewer's threshold or baseline; instrument: the Cq "
+                 "the file reports)."))
     for q in qpcr:
         tables.append(Table(
             f"qPCR reactions — {q.run.id}",

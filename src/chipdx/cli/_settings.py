@@ -1,0 +1,66 @@
+"""Options that re-read a qPCR run the way a reviewer would: ``--threshold`` and ``--baseline`` per target.
+
+``chipdx qpcr analyze``, ``interpret`` and ``report`` take them; they become one
+:class:`chipdx.pipeline.ManualSettings`, applied by :func:`chipdx.pipeline.analyze_with_settings`
+(the path the service's manual threshold takes too). A target the data do not hold fails there
+with one line listing the targets they have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chipdx.pipeline import ManualSettings
+
+__all__ = ["add_manual_options", "manual_settings", "uses_manual"]
+
+
+def _threshold(value: str) -> tuple[str, float]:
+    """``TARGET=VALUE`` (baseline-subtracted fluorescence, > 0) for ``--threshold``."""
+    target, _, number = value.rpartition("=")
+    try:
+        level = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes TARGET=VALUE (a fluorescence threshold), got {value!r}") from None
+    if not target.strip() or not (math.isfinite(level) and level > 0):
+        raise argparse.ArgumentTypeError(f"takes TARGET=VALUE with VALUE > 0, got {value!r}")
+    return target.strip(), level
+
+
+def _baseline(value: str) -> tuple[str, tuple[int, int]]:
+    """``TARGET=FIRST-LAST`` (cycle numbers, 1 <= FIRST < LAST) for ``--baseline``."""
+    target, _, window = value.rpartition("=")
+    first_text, _, last_text = window.partition("-")
+    try:
+        first, last = int(first_text), int(last_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes TARGET=FIRST-LAST (baseline cycles), got {value!r}") from None
+    if not target.strip() or not 1 <= first < last:
+        raise argparse.ArgumentTypeError(f"takes TARGET=FIRST-LAST with 1 <= FIRST < LAST, got {value!r}")
+    return target.strip(), (first, last)
+
+
+def add_manual_options(command: Any) -> None:
+    """Add ``--threshold TARGET=VALUE`` and ``--baseline TARGET=FIRST-LAST`` (repeatable) to ``command``."""
+    command.add_argument("--threshold", action="append", type=_threshold, metavar="TARGET=VALUE",
+                         help="manual threshold of a target in baseline-subtracted fluorescence (repeat per "
+                              "target): its Cq is re-read there (flag QC-MANUAL-THRESHOLD)")
+    command.add_argument("--baseline", action="append", type=_baseline, metavar="TARGET=FIRST-LAST",
+                         help="manual baseline cycles of a target (repeat per target): the baseline is their "
+                              "mean (flag QC-MANUAL-BASELINE)")
+
+
+def manual_settings(args: argparse.Namespace) -> ManualSettings:
+    """The reviewer's settings given on the command line (empty when none)."""
+    from chipdx.pipeline import ManualSettings
+
+    return ManualSettings(thresholds=dict(getattr(args, "threshold", None) or ()),
+                          baselines=dict(getattr(args, "baseline", None) or ()))
+
+
+def uses_manual(args: argparse.Namespace) -> bool:
+    """Whether ``--threshold`` or ``--baseline`` was given."""
+    return bool(getattr(args, "threshold", None) or getattr(args, "baseline", None))
