@@ -73,3 +73,15 @@ def test_bad_settings_are_refused_with_one_line(dataset: Dataset, settings: pipe
     with pytest.raises(ValidationError, match=message) as caught:
         pipeline.analyze_with_settings(dataset, settings)
     assert "\n" not in str(caught.value)
+
+
+def test_excluding_a_well_of_a_run_with_melt_curves_keeps_matrices_aligned() -> None:
+    from chipdx.cli._demo import DEMO_SEED, demo_datasets
+
+    melt = demo_datasets(DEMO_SEED)[2]
+    run = next(r for r in melt.runs if r.melt is not None)
+    well = run.reactions[0].well.label
+    kept = pipeline.exclude_wells(melt, frozenset({well}))
+    left = next(r for r in kept.runs if r.id == run.id)
+    assert left.melt is not None and left.melt.temperature_c.shape[0] == len(left.reactions) < len(run.reactions)
+    assert well not in {r.well.label for r in left.reactions}

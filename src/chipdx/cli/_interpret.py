@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chipdx.cli._common import EXIT_OK, csv_text, emit, out
-from chipdx.cli._settings import add_manual_options, manual_settings
+from chipdx.cli._settings import add_layout_option, add_manual_options, layout_of, manual_settings
 
 if TYPE_CHECKING:  # the interpretation layer (scikit-learn) loads only when a command needs it
     from chipdx.interpret.results import SampleResult
@@ -96,7 +96,7 @@ def _interpret(args: argparse.Namespace) -> int:
 
     assay = load_assay(args.assay)
     results = interpret_files(args.input, assay, require_controls=not args.no_control_check,
-                              settings=manual_settings(args))
+                              settings=manual_settings(args), layout=layout_of(args))
     _write_csv(call_rows(results), INTERPRET_COLUMNS, args.output)
     if args.targets_out is not None:
         _write_csv(_target_rows(results), TARGET_COLUMNS, args.targets_out)
@@ -127,4 +127,5 @@ def add_commands(commands: Any) -> None:
     interpret.add_argument("--no-control-check", action="store_true",
                            help="do not require the assay's control samples to be present in the table")
     add_manual_options(interpret)
+    add_layout_option(interpret)
     interpret.set_defaults(handler=_interpret)

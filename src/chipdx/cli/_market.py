@@ -147,9 +147,24 @@ def _localise(args: argparse.Namespace) -> int:
 def _lookup(args: argparse.Namespace) -> int:
     from chipdx.market.lookup import lookup
 
-    hits = lookup(args.kind, args.query, args.data, args.limit)
+    if args.kind == "refresh":
+        return _refresh(args)
+    if args.path is not None:
+        args.lookup_parser.error(f"unexpected argument {args.path} (only refresh takes a PATH)")
+    hits = lookup(args.kind, args.query, args.data, args.limit, args.index_dir)
     rows = [(h.code, h.text[:300], "; ".join(f"{k}={v}" for k, v in h.extra.items()), h.file, h.date) for h in hits]
     emit(csv_text(("code", "text", "fields", "file", "file_date"), rows), args.output)
+    return EXIT_OK
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from chipdx.market.refresh import REFRESHABLE, refresh
+
+    if args.query not in REFRESHABLE or args.path is None:
+        args.lookup_parser.error(f"refresh takes fda or emdn and a PATH, found {args.query!r} {args.path or ''}")
+    info = refresh(args.query, args.path, args.date, args.index_dir)
+    out(f"indexed   {info.file} as {info.kind}: {info.rows} rows, date {info.date}, sha256 {info.sha256[:16]}..., "
+        f"index {info.path}")
     return EXIT_OK
 
 
@@ -194,14 +209,25 @@ def add_commands(commands: Any) -> None:
                           help="all (default) or EU member-state codes, e.g. DE,FR,IT")
     localise.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
     localise.set_defaults(handler=_localise)
-    lookup = sub.add_parser("lookup", help="search FDA product codes, EMDN W, HS 2022 or MFDS items by text (CSV)")
-    lookup.add_argument("kind", choices=("fda", "emdn", "hs", "mfds"), help="which reference file")
-    lookup.add_argument("query", help="words that must all occur (prefix match), e.g. 'real time nucleic'")
+    lookup = sub.add_parser(
+        "lookup", help="search FDA product codes, EMDN W, HS 2022 or MFDS items by text (CSV); refresh fda|emdn PATH",
+        description="chipdx market lookup fda|emdn|hs|mfds QUERY searches a reference file; chipdx market lookup "
+                    "refresh fda|emdn PATH [--date YYYY-MM-DD] ingests a newer official file (FDA foiclass.txt, "
+                    "EMDN CSV/TSV/XLSX), checks its layout and indexes it: later look-ups use and cite it.")
+    lookup.add_argument("kind", choices=("fda", "emdn", "hs", "mfds", "refresh"), help="which reference file, "
+                        "or refresh")
+    lookup.add_argument("query", help="words that must all occur (prefix match), e.g. 'real time nucleic'; "
+                        "after refresh: fda or emdn")
+    lookup.add_argument("path", nargs="?", type=Path, default=None, help="refresh only: the newer official file")
+    lookup.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="refresh only: the file's publication date (default: the file's modification date)")
+    lookup.add_argument("--index-dir", type=Path, default=None, metavar="DIR",
+                        help="where indexes are kept (default: $XDG_DATA_HOME/chipdx/lookup)")
     lookup.add_argument("--data", type=Path, default=Path("../shared/data/regulatory"),
                         help="folder holding the official files (default: ../shared/data/regulatory)")
     lookup.add_argument("--limit", type=int, default=10, help="at most this many hits (default 10)")
     lookup.add_argument("-o", "--output", type=Path, default=None, help="write OUT.csv atomically")
-    lookup.set_defaults(handler=_lookup)
+    lookup.set_defaults(handler=_lookup, lookup_parser=lookup)
     from chipdx.cli._dossier import add_dossier
     from chipdx.cli._market_trade import add_trade_commands
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
-from chipdx.cli._settings import add_manual_options, manual_settings, uses_manual
+from chipdx.cli._settings import add_layout_option, add_manual_options, layout_of, manual_settings, uses_manual
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -62,7 +62,8 @@ def reaction_rows(columns: Mapping[str, Sequence[Any]], curve_calls: Sequence[st
 
 
 def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
-    """The input files as one dataset (runs that two files name alike told apart by file), each checked first."""
+    """The input files as one dataset (runs that two files name alike told apart by file), each checked first,
+    named by ``--layout`` when given."""
     from chipdx.pipeline import combine
 
     datasets = []
@@ -70,7 +71,9 @@ def _read(args: argparse.Namespace, *, melt: bool = True) -> Dataset:
         dataset = io.read(path, melt=melt)
         require_reactions(dataset, path)
         datasets.append(dataset)
-    return datasets[0] if len(datasets) == 1 else combine(*datasets)
+    dataset = datasets[0] if len(datasets) == 1 else combine(*datasets)
+    layout = layout_of(args)
+    return layout.apply(dataset) if layout is not None else dataset
 
 
 def _names(args: argparse.Namespace) -> str:
@@ -245,6 +248,7 @@ def add_commands(commands: Any) -> None:
                                  help="add ncopy (copies from N0 and the run's standards), the threshold Cq, "
                                       "Cy0, efficiencies, baseline, amplitude and noise columns")
             add_manual_options(command)
+            add_layout_option(command)
         if name == "melt":
             command.add_argument("--tm-window", action="append", type=_tm_window, metavar="TARGET=LOW:HIGH",
                                  help="expected Tm range of a target in °C (repeat per target); a Tm outside "

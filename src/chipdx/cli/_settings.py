@@ -1,4 +1,5 @@
-"""Options that re-read a qPCR run the way a reviewer would: ``--threshold`` and ``--baseline`` per target.
+"""Options that re-read a qPCR run the way a reviewer would: ``--threshold`` and ``--baseline`` per target,
+and ``--layout`` (which well holds which sample and target).
 
 ``chipdx qpcr analyze``, ``interpret`` and ``report`` take them; they become one
 :class:`chipdx.pipeline.ManualSettings`, applied by :func:`chipdx.pipeline.analyze_with_settings`
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chipdx.pipeline import ManualSettings
+    from chipdx.pipeline import Layout, ManualSettings
 
-__all__ = ["add_manual_options", "manual_settings", "uses_manual"]
+__all__ = ["add_layout_option", "add_manual_options", "layout_of", "manual_settings", "uses_manual"]
 
 
 def _threshold(value: str) -> tuple[str, float]:
@@ -64,3 +66,22 @@ def manual_settings(args: argparse.Namespace) -> ManualSettings:
 def uses_manual(args: argparse.Namespace) -> bool:
     """Whether ``--threshold`` or ``--baseline`` was given."""
     return bool(getattr(args, "threshold", None) or getattr(args, "baseline", None))
+
+
+def add_layout_option(command: Any) -> None:
+    """Add ``--layout FILE`` (the plate layout CSV of ``dpcr analyze --layout``) to a qPCR ``command``."""
+    command.add_argument("--layout", type=Path, default=None, metavar="LAYOUT.csv",
+                         help="plate layout CSV (well,sample,type,target,channel; as for dpcr analyze): names "
+                              "the samples, types and targets of a run without them (LightCycler 480); wells "
+                              "it does not list are left out")
+
+
+def layout_of(args: argparse.Namespace) -> Layout | None:
+    """The ``--layout`` file read with the dPCR layout reader (``None`` without the option)."""
+    path = getattr(args, "layout", None)
+    if path is None:
+        return None
+    from chipdx.cli._dpcr import read_layout
+    from chipdx.pipeline import Layout
+
+    return Layout(tuple(read_layout(path)), str(path))

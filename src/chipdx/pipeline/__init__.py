@@ -23,20 +23,32 @@ from chipdx.pipeline._analysis import (
 )
 from chipdx.pipeline._classify import ClassifiedCurves, classify_file, reaction_curve_calls
 from chipdx.pipeline._inputs import combine, load_assay, read_inputs
-from chipdx.pipeline._interpret import interpret_file, interpret_files, is_table
+from chipdx.pipeline._interpret import (
+    CQ_TABLE_COLUMNS,
+    CQ_TABLE_FORMAT,
+    interpret_file,
+    interpret_files,
+    is_table,
+    table_analysis,
+)
+from chipdx.pipeline._layout import Layout, apply_layout
 from chipdx.pipeline._manual import ManualSettings, analyze_with_settings, apply_manual, exclude_wells
 from chipdx.pipeline._records import ResultSet, result_records
 from chipdx.pipeline._report import REPORT_SUFFIXES, report_data, standard_curves, write_report
 
 __all__ = [
+    "CQ_TABLE_COLUMNS",
+    "CQ_TABLE_FORMAT",
     "REPORT_SUFFIXES",
     "Analysis",
     "ClassifiedCurves",
+    "Layout",
     "ManualSettings",
     "QpcrRun",
     "ResultSet",
     "analyze_dataset",
     "analyze_with_settings",
+    "apply_layout",
     "apply_manual",
     "assay_info",
     "assay_observations",
@@ -54,5 +66,6 @@ __all__ = [
     "report_data",
     "result_records",
     "standard_curves",
+    "table_analysis",
     "write_report",
 ]

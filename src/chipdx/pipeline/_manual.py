@@ -24,7 +24,7 @@ from chipdx.model import Dataset, Run
 from chipdx.pipeline._analysis import Analysis, QpcrRun, analyze_dataset
 from chipdx.pipeline._cq import threshold_cqs
 
-__all__ = ["ManualSettings", "analyze_with_settings", "apply_manual", "exclude_wells"]
+__all__ = ["ManualSettings", "analyze_with_settings", "apply_manual", "exclude_wells", "keep_reactions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,11 @@ def _run_without(run: Run, excluded: frozenset[str]) -> Run:
     partitions = tuple(p for p in run.partitions if p.well.label not in excluded)
     if len(keep) == len(run.reactions) and len(partitions) == len(run.partitions):
         return run
+    return dataclasses.replace(keep_reactions(run, keep), partitions=partitions)
+
+
+def keep_reactions(run: Run, keep: list[int]) -> Run:
+    """``run`` with only the reactions at indices ``keep`` (and their rows of the curve matrices)."""
     amplification = run.amplification
     if amplification is not None:
         temperature = amplification.temperature_c
@@ -52,9 +57,9 @@ def _run_without(run: Run, excluded: frozenset[str]) -> Run:
                                             temperature_c=None if temperature is None else temperature[keep])
     melt = run.melt
     if melt is not None:
-        melt = dataclasses.replace(melt, fluorescence=melt.fluorescence[keep])
+        melt = dataclasses.replace(melt, temperature_c=melt.temperature_c[keep], fluorescence=melt.fluorescence[keep])
     return dataclasses.replace(run, reactions=tuple(run.reactions[i] for i in keep), amplification=amplification,
-                               melt=melt, partitions=partitions)
+                               melt=melt)
 
 
 def exclude_wells(dataset: Dataset, wells: frozenset[str]) -> Dataset:

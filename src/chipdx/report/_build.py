@@ -96,7 +96,9 @@ def _n0(value: object) -> str:
 
 def _summary(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
              results: Sequence[SampleResult], assay: AssayInfo | None) -> tuple[tuple[str, str], ...]:
-    rows = [("runs", ", ".join(run.id for run in dataset.runs)),
+    runs = ", ".join(run.id for run in dataset.runs) or (
+        "none: the input is a Cq table, it has no curves to show; the calls rest on its Cq, read as the instrument's")
+    rows = [("runs", runs),
             ("samples", str(len(dataset.samples))),
             ("targets", ", ".join(f"{t.id} ({t.dye_id})" for t in dataset.targets))]
     if qpcr:
