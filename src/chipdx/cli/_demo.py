@@ -15,13 +15,13 @@ import argparse
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, fail, out, progress
-from chipdx.model import Dataset, Dye, DyeChemistry, SampleType
+
+if TYPE_CHECKING:  # numpy and the model load when the demo runs, not for every command
+    from chipdx.model import Dataset
 
 __all__ = ["DEMO_ASSAY", "DEMO_SEED", "add_commands", "demo_datasets"]
 
@@ -31,12 +31,17 @@ DEMO_ASSAY = "resp-4plex-demo"
 
 def _sybr(dataset: Dataset) -> Dataset:
     """Name the intercalating-dye plate's channel SYBR, so it does not pose as the probe channels."""
+    from chipdx.model import Dye, DyeChemistry
+
     targets = tuple(dataclasses.replace(t, dye_id="SYBR") for t in dataset.targets)
     return dataclasses.replace(dataset, targets=targets, dyes=(Dye("SYBR", DyeChemistry.NON_SATURATING_DYE),))
 
 
 def demo_datasets(seed: int = DEMO_SEED) -> tuple[Any, Dataset, Dataset]:
     """The cartridge result, the dPCR plate and the melt plate of the demo (same seed, same data)."""
+    import numpy as np
+
+    from chipdx.model import SampleType
     from chipdx.sim import simulate_cartridge, simulate_dpcr, simulate_qpcr
     from chipdx.sim.cartridge import Specimen
     from chipdx.sim.dpcr import DpcrDesign, DpcrWell

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chipdx.io import _sniff
 from chipdx.io._registry import FileFormat, Reader, Sniffer, Writer, register
-from chipdx.model import Dataset
+
+if TYPE_CHECKING:  # numpy comes with the model: not needed to list or sniff formats
+    from chipdx.model import Dataset
 
 __all__ = ["deferred_reader", "deferred_writer"]
 

@@ -12,19 +12,21 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from chipdx.errors import FormatError, UnknownFormatError, UnsupportedError
 from chipdx.io._safety import describe_bytes
-from chipdx.model import Dataset, Provenance
+
+if TYPE_CHECKING:  # numpy comes with the model: listing and sniffing formats do without it
+    from chipdx.model import Dataset
 
 __all__ = ["FileFormat", "content_sha256", "detect", "formats", "read", "register", "write"]
 
 _HEAD_BYTES = 64 * 1024
 
 Sniffer = Callable[[Path, bytes], bool]
-Reader = Callable[[Path], Dataset]
-Writer = Callable[[Dataset, Path], None]
+Reader = Callable[[Path], "Dataset"]
+Writer = Callable[["Dataset", Path], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,8 @@ def read(path: str | Path, *, format: str | None = None, melt: bool = True) -> D
     Dataset
         With :class:`~chipdx.model.Provenance` naming the source and its SHA-256.
     """
+    from chipdx.model import Provenance
+
     path = Path(path)
     file_format = _by_name(format) if format else detect(path)
     if file_format.reader is None:
