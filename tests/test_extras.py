@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chipdx import io
 from chipdx.extras import EXTRAS
 
 DATA = Path(__file__).parent / "data"
@@ -44,10 +45,16 @@ def a_run_file() -> Path:
     return DATA / "quantstudio_txt" / "golden_quirks_384.txt"
 
 
+#: The modules that read run files (imported when their format is read, never for ``--help``).
+READERS = tuple(sorted({f.reader.__module__ for f in io.formats() if f.reader is not None}))
+
+
 def test_help_is_fast_to_load_without_extras() -> None:
-    done = run_without_extras("--help", watch=("pandas", "scipy", "sklearn", "matplotlib", *HIDDEN))
+    watch = ("pandas", "scipy", "sklearn", "matplotlib", "lxml", "chipdx.io._xlsx", *READERS, *HIDDEN)
+    done = run_without_extras("--help", watch=watch)
     assert done.returncode == 0, done.stderr
-    assert "LOADED\n" in done.stdout  # none of the analysis stack, none of the extras
+    assert "LOADED\n" in done.stdout  # none of the analysis stack, no reader, none of the extras
+    assert "qx-amplitude" in done.stdout  # the formats epilog, from the registry alone
 
 
 def test_analysis_and_html_report_work_without_extras(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """One registry of file formats: sniffing, reading and writing by name or content.
 
-Each format module registers a :class:`FileFormat`; :func:`read` and :func:`write`
-find the right one. Later readers plug in by calling :func:`register` when
-``chipdx.io`` is imported.
+:mod:`chipdx.io._catalogue` registers a :class:`FileFormat` for each built-in format,
+whose reader and writer import their module on first use; :func:`read` and
+:func:`write` find the right one. Other readers plug in by calling :func:`register`.
 """
 
 from __future__ import annotations

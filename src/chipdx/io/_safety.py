@@ -16,10 +16,12 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from chipdx.errors import FormatError, UnsafeInputError, quote
+
+if TYPE_CHECKING:  # lxml is imported by the XML readers when they parse, not by sniffing
+    from lxml import etree
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -96,6 +98,8 @@ def parse_xml(data: bytes, *, source: str) -> etree._Element:
                 declaration.decode(),
             )
         offset = data.find(b"<!", offset + 2)
+    from lxml import etree
+
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )

@@ -19,23 +19,11 @@ from lxml import etree
 
 from chipdx.errors import FormatError, UnsafeInputError
 from chipdx.io._safety import MAX_INPUT_BYTES, parse_xml, read_file_bounded, read_zip_member
+from chipdx.io._sniff import sheet_names
 
 __all__ = ["column_letter", "read_workbook", "sheet_names"]
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)")
-_SHEET = re.compile(rb'<sheet\b[^>]*\bname="([^"]*)"')
-
-
-def sheet_names(path: Path) -> list[str]:
-    """The sheet names of a workbook, read from ``xl/workbook.xml`` (empty when not a workbook)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                return []
-            data = read_zip_member(archive, "xl/workbook.xml", source=str(path), limit=1 << 22)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, FormatError, NotImplementedError, RuntimeError):
-        return []
-    return [name.decode("utf-8", "replace") for name in _SHEET.findall(data)]
 
 
 def column_letter(index: int) -> str:

@@ -23,7 +23,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chipdx.errors import FormatError
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import read_text, split_lines
 from chipdx.model import Dataset, Dye, PartitionCall, PlateFormat, Run, Sample, Software, Target, WellPartitions
 
@@ -35,13 +34,6 @@ __all__ = ["DEFAULT_VOLUME_NL", "read_absolute_q"]
 #: Absolute Q MAP16 microchamber volume (nL), from the vendor's own lambda / concentration.
 DEFAULT_VOLUME_NL = 0.432
 _TRUE = {"true", "1", "yes"}
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return False
-    line = split_lines(head[:4096].decode("latin-1"))[0]
-    return "Well ID" in line and "Reject" in line and "_pos" in line
 
 
 def _number_column(frame: pd.DataFrame, column: str, path: Path) -> NDArray[np.float64]:
@@ -101,27 +93,3 @@ def read_absolute_q(path: str | Path) -> Dataset:
               software=Software("QuantStudio Absolute Q"))
     return Dataset((run,), samples=tuple(samples.values()),
                    targets=tuple(Target(t, dye_id=d) for t, d in targets.items()), dyes=tuple(Dye(d) for d in dyes))
-
-
-def _sniff_multichannel(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return False
-    cells = {c.strip() for c in split_lines(head[:4096].decode("latin-1"))[0].split(",")}
-    return {"Sample", "Channels", "Count", "Copies per microliter", "Total"} <= cells
-
-
-register(FileFormat(
-    name="absolute-q-multichannel",
-    description="Absolute Q multichannel export",
-    extensions=(),
-    sniff=_sniff_multichannel,
-    refusal="counts per channel combination, no wells: export the well table",
-))
-
-register(FileFormat(
-    name="absolute-q-partitions",
-    description="Thermo Fisher Absolute Q per-partition CSV",
-    extensions=(),
-    sniff=_sniff,
-    reader=read_absolute_q,
-))

@@ -28,13 +28,15 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._sniff import CFX_FAMILY as _FAMILY
+from chipdx.io._sniff import CFX_WELL as _WELL
+from chipdx.io._sniff import sniff_cfx
 from chipdx.io._text import decode_text, guess_dialect, split_rows
-from chipdx.io._xlsx import read_workbook, sheet_names
+from chipdx.io._xlsx import read_workbook
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType
 
-__all__ = ["FORMAT", "read_cfx", "sniff_cfx"]
+__all__ = ["read_cfx", "sniff_cfx"]
 
 _CONTENT = {
     "unkn": SampleType.UNKNOWN,
@@ -44,9 +46,6 @@ _CONTENT = {
     "neg": SampleType.NO_TARGET_PRESENT,
     "nrt": SampleType.NO_REVERSE_TRANSCRIPTION,
 }
-_FAMILY = re.compile(r"^(.*?)\s*-?\s*(Quantification Amplification Results|Melt Curve RFU Results|"
-                     r"Quantification Cq Results|Melt Curve Derivative Results)(?:_([^_]+))?\.csv$", re.IGNORECASE)
-_WELL = re.compile(r"^[A-Pa-p]\d{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,21 +127,6 @@ def _family(path: Path) -> list[Path]:
         return [path]
     siblings = [p for p in path.parent.iterdir() if (m := _FAMILY.match(p.name)) and m.group(1) == match.group(1)]
     return sorted(set(siblings) | {path})
-
-
-def sniff_cfx(path: Path, head: bytes) -> bool:
-    """True for a CFX CSV table, a folder of them, or a workbook of CFX tables (``adp`` sheet)."""
-    if path.is_dir():
-        return any(_FAMILY.match(p.name) for p in path.iterdir())
-    if head.startswith(b"PK"):
-        names = sheet_names(path)
-        return "adp" in names or ("0" in names and "Results" not in names)
-    line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    delimiter, _ = guess_dialect(line)
-    cells = [c.strip().strip('"') for c in line.split(delimiter)]
-    if len(cells) < 3 or cells[0] != "":
-        return False
-    return (cells[1] in {"Cycle", "Temperature"} and bool(_WELL.match(cells[2]))) or cells[1:3] == ["Well", "Fluor"]
 
 
 def _declare_cq(sheet: _Sheet, builder: RunBuilder, book: SampleBook, by_fluor: dict[tuple[int, str], int]) -> None:
@@ -255,14 +239,3 @@ def read_cfx(path: Path) -> Dataset:
     match = _FAMILY.match(files[0].name)
     name = match.group(1).strip(" -") if match else path.stem
     return _dataset([_csv_sheet(f) for f in files], source, name)
-
-
-FORMAT = register(
-    FileFormat(
-        name="biorad-cfx",
-        description="Bio-Rad CFX Manager/Maestro CSV exports (amplification, melt, Cq) or their xlsx tables",
-        extensions=(".csv",),
-        sniff=sniff_cfx,
-        reader=read_cfx,
-    )
-)

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from chipdx.errors import FormatError
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import fields_of, read_text, split_lines
 from chipdx.model import (
     Dataset,
@@ -90,11 +89,6 @@ def _table(path: Path) -> list[list[str]]:
     return fields_of(lines)
 
 
-def _sniff_qiacuity(path: Path, head: bytes) -> bool:
-    text = head[:4096].decode("latin-1")
-    return not path.is_dir() and "Partitions (" in text and "Partition," not in text and "RFU" not in text
-
-
 def _column(header: list[str], *names: str) -> int | None:
     lowered = [h.lower() for h in header]
     for name in names:
@@ -132,11 +126,6 @@ def read_qiacuity_summary(path: str | Path) -> Dataset:
         rows.append((well.upper(), sample, kind, target, target, int(k), int(n),
                      _number(fields[conc_i]) if conc_i is not None else None))
     return _dataset(rows, path.stem, "QIAcuity Software Suite", 0.91, path, per_well_volume=True)
-
-
-def _sniff_absolute_q(path: Path, head: bytes) -> bool:
-    fields = {f.strip().strip('"') for line in split_lines(head[:4096].decode("latin-1"))[:2] for f in line.split(",")}
-    return not path.is_dir() and {"Well", "Total", "Positives"} <= fields and bool({"Dye", "Run name"} & fields)
 
 
 def _absolute_q_blocks(table: list[list[str]]) -> tuple[list[str], list[tuple[int, str]]]:
@@ -178,19 +167,3 @@ def read_absolute_q_summary(path: str | Path) -> Dataset:
             sample = (fields[sample_i] if sample_i is not None else "") or fields[well_i]
             rows.append((fields[well_i].upper(), sample, SampleType.UNKNOWN, target, dye_name, int(k), int(n), conc))
     return _dataset(rows, path.stem, "QuantStudio Absolute Q", 0.432, path)
-
-
-register(FileFormat(
-    name="qiacuity-results",
-    description="QIAGEN QIAcuity result CSV (counts per well and target)",
-    extensions=(),
-    sniff=_sniff_qiacuity,
-    reader=read_qiacuity_summary,
-))
-register(FileFormat(
-    name="absolute-q-results",
-    description="Thermo Fisher Absolute Q well table or summary (counts per well and dye)",
-    extensions=(),
-    sniff=_sniff_absolute_q,
-    reader=read_absolute_q_summary,
-))

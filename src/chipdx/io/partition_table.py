@@ -10,42 +10,21 @@ unless overridden. Gzip input is decompressed in bounded chunks.
 
 from __future__ import annotations
 
-import gzip
 import io
-import re
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from chipdx.errors import FormatError
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._sniff import PARTITION_CHANNEL as _CHANNEL
+from chipdx.io._sniff import PARTITION_IGNORED as _IGNORED
 from chipdx.io._text import decode_text, gunzip_bounded, split_lines
 from chipdx.model import Dataset, Dye, PlateFormat, Run, Sample, Target, WellPartitions
 
 __all__ = ["read_partition_table"]
 
-_CHANNEL = re.compile(r"^(channel\d+|ch\d+|fam|hex|vic|cy5|rox|texas red|atto ?\d+)$", re.IGNORECASE)
-_IGNORED = {"cluster", "cluster_name"}
 _DEFAULT_VOLUME_NL = 0.85
-
-
-def _header(head: bytes) -> list[str]:
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = gzip.GzipFile(fileobj=io.BytesIO(head)).read1(4096)
-        except (OSError, EOFError, zlib.error):
-            return []
-    lines = split_lines(head[:4096].decode("latin-1"))
-    return [h.strip().strip('"') for h in lines[0].split(",")] if lines else []
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return False
-    names = [n for n in _header(head) if n.lower() != "well" and n.lower() not in _IGNORED]
-    return bool(names) and all(_CHANNEL.match(n) for n in names)
 
 
 def read_partition_table(path: str | Path) -> Dataset:
@@ -85,12 +64,3 @@ def read_partition_table(path: str | Path) -> Dataset:
     run = Run(path.name.split(".")[0], plate, partitions=tuple(sorted(wells, key=lambda w: w.well.index)))
     return Dataset((run,), samples=tuple(Sample(w.sample_id) for w in run.partitions),
                    targets=tuple(Target(n, dye_id=n) for n in names), dyes=tuple(Dye(n) for n in names))
-
-
-register(FileFormat(
-    name="partition-table",
-    description="partition table CSV (optionally gzip): [well,] channel columns",
-    extensions=(".csv.gz",),
-    sniff=_sniff,
-    reader=read_partition_table,
-))

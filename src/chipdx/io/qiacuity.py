@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chipdx.errors import FormatError
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import read_text, split_lines
 from chipdx.model import Dataset, Dye, PartitionCall, PlateFormat, Run, Sample, Software, Target, WellPartitions
 
@@ -34,13 +33,6 @@ __all__ = ["DEFAULT_VOLUME_NL", "read_qiacuity"]
 DEFAULT_VOLUME_NL = {"26K": 0.91, "8.5K": 0.34}
 _REQUIRED = ("Well", "Channel", "Partition", "Is invalid", "Is positive", "RFU")
 _TRUE = {"true", "1", "yes"}
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return False
-    text = head[:4096].decode("latin-1")
-    return "Partition" in text and "Is positive" in text and "RFU" in text
 
 
 def _frame(path: Path) -> pd.DataFrame:
@@ -118,12 +110,3 @@ def read_qiacuity(path: str | Path) -> Dataset:
               software=Software("QIAcuity Software Suite"))
     return Dataset((run,), samples=tuple(samples.values()), targets=tuple(Target(c, dye_id=c) for c in channels),
                    dyes=tuple(Dye(c) for c in channels))
-
-
-register(FileFormat(
-    name="qiacuity-partitions",
-    description="QIAGEN QIAcuity partition CSV (one row per partition and channel)",
-    extensions=(),
-    sniff=_sniff,
-    reader=read_qiacuity,
-))

@@ -27,32 +27,15 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
-from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, gunzip_head, split_rows
+from chipdx.io._sniff import sniff_qpcr_table
+from chipdx.io._text import decode_text, guess_dialect, gunzip_bounded, split_rows
 from chipdx.model import Dataset, PlateFormat, Quantity, QuantityUnit, Run, SampleType
 
-__all__ = ["FORMAT", "read_qpcr_table", "sniff_qpcr_table"]
+__all__ = ["read_qpcr_table", "sniff_qpcr_table"]
 
 _KNOWN = {"plate", "run", "well", "target", "dye", "sample", "sample_type", "replicate", "copies", "dilution"}
 _TYPES = {t.value: t for t in SampleType} | {"unknown": SampleType.UNKNOWN, "standard": SampleType.STANDARD}
-
-
-def _header(head: bytes) -> list[str]:
-    line = gunzip_head(head).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    delimiter, _ = guess_dialect(line)
-    return [c.strip().strip('"').lower() for c in line.split(delimiter)]
-
-
-def sniff_qpcr_table(path: Path, head: bytes) -> bool:
-    """True for a long table (``cycle`` and ``fluor`` columns) or a wide one (``well`` + cycle-number columns)."""
-    if path.is_dir() or head.startswith(b"PK"):
-        return False
-    header = _header(head)
-    if {"cycle", "fluor"} <= set(header) and set(header) & {"well", "target", "sample", "sample_type", "dye"}:
-        return True
-    numeric = [h for h in header if h.isdecimal()]
-    return bool({"well", "sample"} & set(header)) and len(numeric) >= 3 and "1" in numeric
 
 
 @dataclass
@@ -223,14 +206,3 @@ def _record_details(header: list[str], rows: list[list[str]]) -> _Details:
         details.dye.setdefault(values.get("target") or "target", values.get("dye", ""))
         details.amounts.setdefault(sample, {c: values.get(c, "") for c in ("copies", "dilution")})
     return details
-
-
-FORMAT = register(
-    FileFormat(
-        name="qpcr-table",
-        description="RDES-style qPCR table (long: cycle/fluor rows; wide: cycle columns), .csv/.tsv[.gz]",
-        extensions=(".tsv",),
-        sniff=sniff_qpcr_table,
-        reader=read_qpcr_table,
-    )
-)

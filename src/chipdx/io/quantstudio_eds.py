@@ -27,26 +27,15 @@ from lxml import etree
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook
 from chipdx.io._quantstudio import sample_type_of_task
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import parse_xml, read_zip_member
+from chipdx.io._sniff import EDS_ROOT as _ROOT
+from chipdx.io._sniff import EDS_ZIP_ERRORS as _ZIP_ERRORS
+from chipdx.io._sniff import sniff_eds
 from chipdx.model import Dataset, PlateFormat, Quantity, QuantityUnit, SampleType
 
-__all__ = ["FORMAT", "read_eds", "sniff_eds"]
+__all__ = ["read_eds", "sniff_eds"]
 
-_ROOT = "apldbio/sds/"
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, KeyError)
 _RECORD = re.compile(r"(?m)(\d+)\t(\d+)\t([A-Za-z][\w\- ]*?)\t([-+\d.Ee]+)\t([-+\d.Ee]+)")
-
-
-def sniff_eds(path: Path, head: bytes) -> bool:
-    """True for a zip holding ``apldbio/sds/experiment.xml``."""
-    if not head.startswith(b"PK"):
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return f"{_ROOT}experiment.xml" in archive.namelist()
-    except _ZIP_ERRORS:
-        return False
 
 
 def _member(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
@@ -164,14 +153,3 @@ def read_eds(path: Path) -> Dataset:
         run_date=_run_date(experiment),
     )
     return book.dataset((run,), format="quantstudio-eds")
-
-
-FORMAT = register(
-    FileFormat(
-        name="quantstudio-eds",
-        description="Applied Biosystems .eds experiment (7500/StepOne/QuantStudio v1)",
-        extensions=(".eds",),
-        sniff=sniff_eds,
-        reader=read_eds,
-    )
-)

@@ -16,22 +16,13 @@ from pathlib import Path
 from chipdx.errors import FormatError, UnknownFormatError, quote
 from chipdx.io._quantstudio import Table, dataset_from_tables
 from chipdx.io._quantstudio_write import write_quantstudio_txt
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._sniff import sniff_quantstudio_txt
 from chipdx.io._text import decode_text
 from chipdx.model import Dataset
 
-__all__ = ["FORMAT", "read_quantstudio_txt", "sniff_quantstudio_txt", "write_quantstudio_txt"]
+__all__ = ["read_quantstudio_txt", "sniff_quantstudio_txt", "write_quantstudio_txt"]
 
-_SECTIONS = (b"[Sample Setup]", b"[Amplification Data]", b"[Results]", b"[Raw Data]", b"[Multicomponent Data]")
-
-
-def sniff_quantstudio_txt(path: Path, head: bytes) -> bool:
-    """True for text that opens with ``* Key = Value`` lines or a ``[Section]`` of a QuantStudio export."""
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not (start.startswith((b"* ", b"["))):
-        return False
-    return any(section in head for section in _SECTIONS) or b"* Block Type" in head
 
 
 def _place(line_numbers: list[int], header_line: int, header: tuple[str, ...]) -> Callable[[int, int], str]:
@@ -109,15 +100,3 @@ def read_quantstudio_txt(path: Path) -> Dataset:
         raise FormatError(source, "", "a [Sample Setup], [Amplification Data] or [Results] section",
                           quote(", ".join(tables)))
     return dataset_from_tables(tables, meta, source=source, format="quantstudio-txt")
-
-
-FORMAT = register(
-    FileFormat(
-        name="quantstudio-txt",
-        description="Applied Biosystems QuantStudio/7500/ViiA 7 text export",
-        extensions=(".txt",),
-        sniff=sniff_quantstudio_txt,
-        reader=read_quantstudio_txt,
-        writer=write_quantstudio_txt,
-    )
-)

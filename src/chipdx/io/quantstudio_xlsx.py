@@ -26,27 +26,18 @@ from pathlib import Path
 
 from chipdx.errors import FormatError
 from chipdx.io._quantstudio import Table, dataset_from_tables
-from chipdx.io._registry import FileFormat, register
-from chipdx.io._xlsx import column_letter, read_workbook, sheet_names
+from chipdx.io._sniff import QUANTSTUDIO_SHEET_ALIASES as _SHEET_ALIASES
+from chipdx.io._sniff import sheet_names, sniff_quantstudio_xlsx
+from chipdx.io._xlsx import column_letter, read_workbook
 from chipdx.model import Dataset
 
-__all__ = ["FORMAT", "read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
+__all__ = ["read_quantstudio_xlsx", "sniff_quantstudio_xlsx"]
 
 _TABLES = ("Results", "Amplification Data", "Multicomponent", "Melt Curve Raw Data", "Multicomponent Data",
            "Target Call")
 # other sheet names vendor software writes for the same table
-_SHEET_ALIASES = {"Melt Curve Raw": "Melt Curve Raw Data", "Primary_result": "Results"}
-_MARKS = ("Results", "Amplification Data", *(alias for alias, name in _SHEET_ALIASES.items() if name == "Results"))
 # what a data row holds in each well column: ``Well`` a number, ``Well Position`` a label
 _WELL_CELL = {"well": re.compile(r"^\s*\d+(\.0+)?\s*$"), "well position": re.compile(r"^\s*[A-Za-z]{1,2}\d{1,3}\s*$")}
-
-
-def sniff_quantstudio_xlsx(path: Path, head: bytes) -> bool:
-    """True for a workbook with a ``Results`` (or ``Primary_result``) or ``Amplification Data`` sheet."""
-    if not head.startswith(b"PK"):
-        return False
-    names = sheet_names(path)
-    return any(mark in names for mark in _MARKS)
 
 
 def _place(sheet: str, row_numbers: list[int], header_row: int, header: tuple[str, ...]) -> Callable[[int, int], str]:
@@ -113,14 +104,3 @@ def read_quantstudio_xlsx(path: Path) -> Dataset:
         raise FormatError(source, "", "a 'Results' ('Primary_result') or 'Amplification Data' sheet with a header row",
                           f"sheets {', '.join(sheets) or 'none'}")
     return dataset_from_tables(tables, meta, source=source, format="quantstudio-xlsx")
-
-
-FORMAT = register(
-    FileFormat(
-        name="quantstudio-xlsx",
-        description="Applied Biosystems QuantStudio Design & Analysis xlsx export",
-        extensions=(".xlsx",),
-        sniff=sniff_quantstudio_xlsx,
-        reader=read_quantstudio_xlsx,
-    )
-)

@@ -20,6 +20,7 @@ passes another (QuantaSoft before 2016 used 0.91 nL).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +31,10 @@ from numpy.typing import NDArray
 from chipdx.errors import FormatError, UnsupportedError
 from chipdx.io import qx_results
 from chipdx.io._atomic import atomic_output
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
+from chipdx.io._sniff import QX_AMPLITUDE_NAME as _NAME
+from chipdx.io._sniff import QX_HEADER_SCAN as _HEADER_SCAN
+from chipdx.io._sniff import is_amplitude_file as _is_amplitude_file
 from chipdx.io._text import decode_text, split_lines
 from chipdx.model import (
     Dataset,
@@ -50,24 +53,11 @@ __all__ = ["DEFAULT_DROPLET_VOLUME_NL", "read_qx", "read_well_file", "write_qx"]
 #: QX200 droplet volume used by QuantaSoft >= 1.7 and QX Manager (Bio-Rad; back-calculated from exports).
 DEFAULT_DROPLET_VOLUME_NL = 0.85
 
-_NAME = re.compile(r"^(?P<plate>.*?)_?(?P<row>[A-Pa-p])0*(?P<col>\d{1,2})_Amplitude\.csv$", re.IGNORECASE)
 _AMPLITUDE = re.compile(r"^(?:ch|assay)\s*(\d+)\s*amplitude$", re.IGNORECASE)
-_HEADER_SCAN = 30
 _LINE = re.compile(rb"\r\n|\r|\n")
 _NON_SPACE = re.compile(rb"\S")
 # QuantaSoft cluster code -> (Ch1 call, Ch2 call)
 _CLUSTER_CALLS = np.array([[2, 2], [0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.int8)
-
-
-def _is_amplitude_file(path: Path) -> bool:
-    return path.is_file() and _NAME.match(path.name) is not None
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return any(_is_amplitude_file(p) for p in path.iterdir())
-    text = head[:4096].decode("latin-1").lower().replace(" ", "")
-    return any(line.startswith(("ch1amplitude", "assay1amplitude")) for line in split_lines(text)[:_HEADER_SCAN])
 
 
 def _header_row(lines: list[str], source: str) -> int:
@@ -124,6 +114,13 @@ def _calls(header: list[str], values: NDArray[np.float32] | NDArray[np.float64],
     return None
 
 
+def _body_offset(head: bytes, header_line: int) -> int:
+    """Where the line after line ``header_line`` (0-based) starts: only the header's line ends are scanned."""
+    ends = _LINE.finditer(head)
+    match = next(itertools.islice(ends, header_line, None), None)
+    return len(head) if match is None else match.end()
+
+
 def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[np.int8] | None]:
     """Channels, amplitudes ``(droplets x channels)`` and calls of one amplitude file."""
     import pandas as pd
@@ -134,8 +131,7 @@ def read_well_file(path: Path) -> tuple[list[str], NDArray[np.float32], NDArray[
         raise FormatError(source, "", "a text (CSV) file", "binary data")
     head_lines = _LINE.split(data[:16384], maxsplit=_HEADER_SCAN)
     start = _header_row([decode_text(line) for line in head_lines[:_HEADER_SCAN]], source)
-    offset = sum(len(line) for line in head_lines[: start + 1]) + sum(
-        len(m.group()) for m in list(_LINE.finditer(data[:16384]))[: start + 1])
+    offset = _body_offset(data[:16384], start)
     header = [h.strip().strip('"') for h in decode_text(head_lines[start]).split(",")]
     while header and not header[-1]:
         header.pop()
@@ -299,13 +295,3 @@ def write_qx(dataset: Dataset, path: str | Path) -> None:
     for target, text in texts:
         with atomic_output(target) as stream:
             stream.write(text.encode())
-
-
-register(FileFormat(
-    name="qx-amplitude",
-    description="Bio-Rad QuantaSoft/QX Manager amplitude CSV (one file per well, or a folder)",
-    extensions=("_amplitude.csv",),
-    sniff=_sniff,
-    reader=read_qx,
-    writer=write_qx,
-))

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, UnsupportedError
 from chipdx.io._atomic import atomic_output
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._text import fields_of, read_text, split_lines
 from chipdx.model import (
     Dataset,
@@ -45,17 +44,6 @@ __all__ = ["names_by_well", "read_qx_results", "write_qx_results"]
 
 _DEFAULT_VOLUME_NL = 0.85
 _CHANNEL = re.compile(r"^ch(\d)", re.IGNORECASE)
-
-
-def _first_line(head: bytes) -> str:
-    return split_lines(head[:4096].decode("latin-1"))[0].replace('"', "")
-
-
-def _sniff(path: Path, head: bytes) -> bool:
-    if path.is_dir():
-        return False
-    line = _first_line(head)
-    return line.startswith(("Well,", "Well\t")) and "Positives" in line and "Sample" in line
 
 
 def _table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -214,13 +202,3 @@ def write_qx_results(dataset: Dataset, path: str | Path) -> None:
     writer.writerows(_result_rows(dataset, dataset.runs[0]))
     with atomic_output(Path(path)) as stream:
         stream.write(buffer.getvalue().encode())
-
-
-register(FileFormat(
-    name="qx-results",
-    description="Bio-Rad QuantaSoft/QX Manager results table (CSV/TSV, counts per well and channel)",
-    extensions=(),
-    sniff=_sniff,
-    reader=read_qx_results,
-    writer=write_qx_results,
-))

@@ -20,21 +20,13 @@ from pathlib import Path
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number, plate_for_block
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import read_file_bounded
-from chipdx.io._text import decode_text, gunzip_bounded, gunzip_head
+from chipdx.io._sniff import sniff_lc480
+from chipdx.io._text import decode_text, gunzip_bounded
 from chipdx.model import CqMethod, Dataset, Quantity, QuantityUnit, ReportedResult, SampleType, Software
 
-__all__ = ["FORMAT", "read_lc480", "sniff_lc480"]
+__all__ = ["read_lc480", "sniff_lc480"]
 
-_RAW_HEADER = b"SamplePos\tSampleName\tProg#"
-_CP_HEADER = b"Include\tColor\tPos\tName\tCp"
-
-
-def sniff_lc480(path: Path, head: bytes) -> bool:
-    """True for a LightCycler 480 raw or Abs Quant text export (gzip or plain)."""
-    head = gunzip_head(head)
-    return _RAW_HEADER in head[:4096] or (head.startswith(b"Experiment:") and _CP_HEADER in head[:4096])
 
 
 def _lines(path: Path) -> tuple[str, list[list[str]]]:
@@ -153,14 +145,3 @@ def read_lc480(path: Path) -> Dataset:
     if [h.strip() for h in rows[0][:5]] == ["Include", "Color", "Pos", "Name", "Cp"]:
         return _read_cp(path, title, rows)
     return _read_raw(path, title, rows)
-
-
-FORMAT = register(
-    FileFormat(
-        name="roche-lc480",
-        description="Roche LightCycler 480 text export (raw data or Abs Quant), plain or .gz",
-        extensions=(".gz",),
-        sniff=sniff_lc480,
-        reader=read_lc480,
-    )
-)

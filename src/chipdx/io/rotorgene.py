@@ -24,16 +24,11 @@ from lxml import etree
 
 from chipdx.errors import FormatError, quote
 from chipdx.io._qpcr_build import RunBuilder, SampleBook, parse_number
-from chipdx.io._registry import FileFormat, register
 from chipdx.io._safety import parse_xml, read_file_bounded
+from chipdx.io._sniff import sniff_rex
 from chipdx.model import Dataset, LabelFormat, PlateFormat, Quantity, QuantityUnit, Sample, SampleType
 
-__all__ = ["FORMAT", "read_rex", "sniff_rex"]
-
-
-def sniff_rex(path: Path, head: bytes) -> bool:
-    """True for XML holding a ``<RexHeader>``."""
-    return b"<RexHeader>" in head[:4096]
+__all__ = ["read_rex", "sniff_rex"]
 
 
 def _float(text: str | None, source: str, place: str) -> float:
@@ -123,14 +118,3 @@ def read_rex(path: Path) -> Dataset:
     run = builder.build((root.findtext("Notes") or path.stem).strip() or "run", instrument="Rotor-Gene Q",
                         run_date=run_date, description=(root.findtext("RexHeader") or None))
     return book.dataset((run,), format="rotorgene-rex", version=(root.findtext("RexHeader") or "REX").split()[-1])
-
-
-FORMAT = register(
-    FileFormat(
-        name="rotorgene-rex",
-        description="QIAGEN Rotor-Gene Q run file (.rex)",
-        extensions=(".rex",),
-        sniff=sniff_rex,
-        reader=read_rex,
-    )
-)

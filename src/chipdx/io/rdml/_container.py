@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chipdx.errors import FormatError
 from chipdx.io._safety import describe_bytes, read_file_bounded, read_zip_member
+from chipdx.io._sniff import is_rdml_head
 
 __all__ = ["RdmlContainer", "is_rdml_head", "open_container"]
 
 _ZIP_MAGIC = b"PK"  # local header PK\3\4, or PK\7\8 first in spanned archives (Bio-Rad CFX)
-_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?rdml[\s>/]")
 _MAIN_MEMBER = "rdml_data.xml"
 
 
@@ -25,17 +24,6 @@ class RdmlContainer:
     xml: bytes
     member: str
     archive: zipfile.ZipFile | None = field(default=None, repr=False)
-
-
-def is_rdml_head(head: bytes) -> bool:
-    """True when the first bytes of an XML document open an ``<rdml>`` root.
-
-    >>> is_rdml_head(b'<?xml version="1.0"?><rdml version="1.3">')
-    True
-    >>> is_rdml_head(b'<html>')
-    False
-    """
-    return _ROOT.search(head[:4096]) is not None
 
 
 def _choose_member(archive: zipfile.ZipFile, source: str) -> str:
