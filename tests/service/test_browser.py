@@ -1,17 +1,21 @@
 """The lab walk in a real browser: Playwright driving Debian's Chromium against ``chipdx serve`` on 127.0.0.1.
 
-log in -> upload the demo cartridge -> wait for the analysis -> review queue -> override one call with a
-reason -> log out -> log in as a releaser -> release with the e-signature -> download the FHIR bundle ->
-the audit page shows the chain intact. Screenshots of each step go to the test's temporary folder
-(``CHIPDX_SCREENSHOTS=DIR`` keeps them somewhere to look at).
+An admin uploads an assay (the demo panel with one more result row: each SARS-CoV-2 detection goes to a
+person) -> log in -> upload the demo cartridge with it -> wait for the analysis -> review queue: override
+every ``review`` call with a reason -> override one more call on the run page -> log out -> log in as a
+releaser -> release with the e-signature -> download the FHIR bundle -> the audit page shows the chain intact.
+Screenshots of each step go to the test's temporary folder (``CHIPDX_SCREENSHOTS=DIR`` keeps them somewhere
+to look at).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ from tests.service.conftest import DEMO_ASSAY, PASSWORD
 from tests.service.servers import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
+REVIEW_ASSAY = "resp-4plex-review"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -42,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     data = tmp_path / "lab"
     data.mkdir()
     store = Store.open(f"sqlite:///{data / 'chipdx.db'}")
-    for name, role in (("tech", "technician"), ("rev", "reviewer"), ("rel", "releaser")):
+    for name, role in (("tech", "technician"), ("rev", "reviewer"), ("rel", "releaser"), ("adm", "admin")):
         store.add_user(name, role, PASSWORD)
     store.close()
     running = Server(data, workers=1)
@@ -58,6 +63,32 @@ def _log_in(page: Any, url: str, name: str) -> None:
     page.wait_for_url(f"{url}/runs")
 
 
+def _review_assay(folder: Path) -> Path:
+    """The demo panel under another id whose first result row sends every SARS-CoV-2 detection to review."""
+    shipped = (resources.files("chipdx.interpret") / "assays" / f"{DEMO_ASSAY}.yaml").read_text()
+    text = re.sub(r"(?m)^id: .*$", f"id: {REVIEW_ASSAY}", shipped)
+    row = ('  - {id: REV-1, when: {SARS-CoV-2: detected}, result: review, action: review, '
+           'note: "SARS-CoV-2 detected: a person confirms each one"}\n')
+    text = re.sub(r"(?m)^results:\n", "results:\n" + row, text, count=1)
+    path = folder / f"{REVIEW_ASSAY}.yaml"
+    path.write_text(text)
+    return path
+
+
+def _override_the_queue(page: Any, url: str) -> int:
+    """Confirm every result in the review queue, each with a reason; returns how many."""
+    done = 0
+    page.goto(f"{url}/review")
+    while (rows := page.locator("table.queue tr[id^=queue-]")).count() and done < 20:
+        row = rows.first
+        row.locator("select[name=result]").select_option("detected")
+        row.locator("input[name=reason]").fill("clean sigmoid curve, SARS-CoV-2 confirmed")
+        row.locator("button:has-text('Override')").click()
+        page.wait_for_url(f"{url}/review")
+        done += 1
+    return done
+
+
 def test_browser_walk(browser: Any, server: Server, cartridge_rdml: Path, tmp_path: Path) -> None:
     shots = Path(os.environ.get("CHIPDX_SCREENSHOTS", tmp_path / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
@@ -65,9 +96,18 @@ def test_browser_walk(browser: Any, server: Server, cartridge_rdml: Path, tmp_pa
     page = context.new_page()
     url = server.url
 
+    _log_in(page, url, "adm")
+    page.goto(f"{url}/admin/assays")
+    page.set_input_files("#assay-upload input[name=file]", str(_review_assay(tmp_path)))
+    page.click("#assay-upload button")
+    page.wait_for_url(f"{url}/admin/assays")
+    assert page.locator(f"tr[data-assay='{REVIEW_ASSAY}'][data-status='active']").count() == 1
+    page.screenshot(path=str(shots / "0-assays.png"), full_page=True)
+    page.click("#logout")
+
     _log_in(page, url, "tech")
     page.set_input_files("input[name=file]", str(cartridge_rdml))
-    page.select_option("select[name=assay]", DEMO_ASSAY)
+    page.select_option("select[name=assay]", REVIEW_ASSAY)
     page.click("button:has-text('Upload and analyse')")
     page.wait_for_url(f"{url}/runs/*")
     run_url = page.url
@@ -78,8 +118,12 @@ def test_browser_walk(browser: Any, server: Server, cartridge_rdml: Path, tmp_pa
 
     _log_in(page, url, "rev")
     page.goto(f"{url}/review")
+    assert "SARS-CoV-2" in page.locator("table.queue").inner_text()  # the pathogen each review call rests on
     page.screenshot(path=str(shots / "2-review-queue.png"), full_page=True)
+    assert _override_the_queue(page, url) >= 1  # every `review` call overridden with a reason
+    assert "Nothing to review" in page.locator("table.queue").inner_text()
     page.goto(run_url)
+    assert "clean sigmoid curve" in page.locator("table.samples").inner_text()
     row = page.locator("#sample-S3")
     row.locator("select[name=result]").select_option("inconclusive")
     row.locator("input[name=reason]").fill("late amplification, repeat from the eluate")
@@ -104,7 +148,7 @@ def test_browser_walk(browser: Any, server: Server, cartridge_rdml: Path, tmp_pa
     assert "Chain intact" in page.locator("#chain").inner_text()
     page.screenshot(path=str(shots / "5-audit.png"), full_page=True)
     context.close()
-    assert sorted(p.name for p in shots.glob("*.png")) == ["1-analysed.png", "2-review-queue.png",
+    assert sorted(p.name for p in shots.glob("*.png")) == ["0-assays.png", "1-analysed.png", "2-review-queue.png",
                                                             "3-overridden.png", "4-released.png", "5-audit.png"]
     if "CHIPDX_SCREENSHOTS" not in os.environ:
         shutil.rmtree(shots)
