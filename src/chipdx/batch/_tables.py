@@ -7,7 +7,8 @@ overwrites its own parts instead of adding rows, and a reader never sees half a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chipdx import io
-from chipdx.io.records import record_fields
+from chipdx.io.records import flat_value
 
 __all__ = ["SCHEMAS", "TABLES", "part_path", "read_table", "to_arrow", "write_parts"]
 
@@ -43,11 +44,29 @@ SCHEMAS: dict[str, pa.Schema] = {
 TABLES = tuple(SCHEMAS)
 
 
-def to_arrow(table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
-    """Flat rows (``record_fields``) as an Arrow table of ``table``'s schema (other fields dropped)."""
+def _attributes(kind: type) -> dict[str, str]:
+    """Column name -> attribute of a record class (``lambda`` -> ``lambda_``), as :func:`record_fields` names them."""
+    return {f.name.rstrip("_"): f.name for f in dataclasses.fields(kind)}
+
+
+def _column(records: Sequence[Any], attribute: str | None) -> list[Any]:
+    if attribute is None:
+        return [None] * len(records)
+    values = [getattr(record, attribute) for record in records]
+    return [flat_value(v) if isinstance(v, tuple) else v for v in values]
+
+
+def to_arrow(table: str, records: Sequence[Any], sha256: str) -> pa.Table:
+    """Records of one input as an Arrow table of ``table``'s schema, column by column.
+
+    The cells are :func:`~chipdx.io.records.record_fields`' (tuples ``;``-joined); fields the
+    schema does not name (provenance, child records) are dropped, ``file_sha256`` is ``sha256``.
+    """
     schema = SCHEMAS[table]
-    return pa.table({f.name: pa.array([row.get(f.name) for row in rows], type=f.type) for f in schema},
-                    schema=schema)
+    names = _attributes(type(records[0])) if records else {}
+    columns = {f.name: [sha256] * len(records) if f.name == "file_sha256" else _column(records, names.get(f.name))
+               for f in schema}
+    return pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in schema}, schema=schema)
 
 
 def part_path(out: Path, table: str, run: str, sha256: str) -> Path:
@@ -55,24 +74,16 @@ def part_path(out: Path, table: str, run: str, sha256: str) -> Path:
     return out / table / f"run={quote(run, safe='')}" / f"{sha256}.parquet"
 
 
-def _by_run(records: Iterable[Any], run_of: dict[int, str] | None, sha256: str) -> dict[str, list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for index, record in enumerate(records):
-        row = record_fields(record)
-        row["file_sha256"] = sha256
-        run = run_of[index] if run_of is not None else str(row["run"])
-        groups.setdefault(run, []).append(row)
-    return groups
-
-
 def write_parts(out: Path, table: str, records: Sequence[Any], sha256: str, *, run: str | None = None) -> list[Path]:
     """Write ``records`` of one input as Parquet parts, one per run (``run`` given: all under that run)."""
-    run_of = dict.fromkeys(range(len(records)), run) if run is not None else None
+    groups: dict[str, list[Any]] = {}
+    for record in records:
+        groups.setdefault(run if run is not None else str(record.run), []).append(record)
     written = []
-    for run_id, rows in _by_run(records, run_of, sha256).items():
+    for run_id, members in groups.items():
         path = part_path(out, table, run_id, sha256)
         with io.atomic_output(path) as stream:
-            pq.write_table(to_arrow(table, rows), stream, compression="zstd")
+            pq.write_table(to_arrow(table, members, sha256), stream, compression="zstd")
         written.append(path)
     return written
 

@@ -24,12 +24,17 @@ from typing import Any
 
 from chipdx.io._atomic import atomic_output
 
-__all__ = ["record_fields", "records_csv", "records_json", "write_records"]
+__all__ = ["flat_value", "record_fields", "records_csv", "records_json", "write_records"]
 
 
 def _cell(value: object) -> object:
     """Floats in shortest round-trip form, ``None`` as an empty cell, the rest as the csv module writes them."""
     return repr(value) if isinstance(value, float) else value
+
+
+def flat_value(value: tuple[Any, ...]) -> str:
+    """A tuple field as one cell: codes ``;``-joined, ``(name, value)`` pairs as ``name=value``."""
+    return ";".join("=".join(v) if isinstance(v, tuple) else str(v) for v in value)
 
 
 def record_fields(record: Any) -> dict[str, Any]:
@@ -48,7 +53,7 @@ def record_fields(record: Any) -> dict[str, Any]:
         elif isinstance(value, tuple):
             if value and dataclasses.is_dataclass(value[0]):
                 continue
-            flat[name] = ";".join("=".join(v) if isinstance(v, tuple) else str(v) for v in value)
+            flat[name] = flat_value(value)
         else:
             flat[name] = value
     return flat
