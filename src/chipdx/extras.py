@@ -23,7 +23,8 @@ __all__ = ["EXTRAS", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "pdf": ("weasyprint",),
     "sila": ("sila2",),
-    "service": ("fastapi", "uvicorn", "sqlalchemy", "alembic", "argon2", "multipart", "itsdangerous"),
+    "service": ("fastapi", "uvicorn", "sqlalchemy", "alembic", "argon2", "multipart", "itsdangerous",
+                "swagger_ui_bundle"),
     "lis": ("hl7apy", "fhir"),
     "batch": ("dask", "distributed", "pyarrow"),
 }

@@ -13,49 +13,18 @@ import pytest
 
 from chipdx.errors import LisError
 from chipdx.lis import build_fhir_bundle, build_oru_r01, parse_oru_r01, post_fhir, send_mllp
-from chipdx.lis.send import END_BLOCK, frame, unframe
+from tests.lis.listeners import MllpReceiver
 from tests.lis.test_messages import CTX, _samples
 
 
-class MllpListener:
-    """Accepts connections, keeps every message and answers each with an ACK carrying ``code``."""
-
-    def __init__(self, code: str = "AA") -> None:
-        self.code, self.received = code, []
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            with connection:
-                data = b""
-                while not data.endswith(END_BLOCK):
-                    data += connection.recv(65536)
-                message = unframe(data)
-                self.received.append(message)
-                control_id = message.split("\r")[0].split("|")[9]
-                ack = (f"MSH|^~\\&|LIS||chipdx||20261203130001||ACK^R01^ACK|ack-{control_id}|P|2.5.1\r"
-                       f"MSA|{self.code}|{control_id}|{'bad OBX-3' if self.code != 'AA' else ''}\r")
-                connection.sendall(frame(ack))
-
-    def close(self) -> None:
-        self.server.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[MllpListener]:
-    started = MllpListener()
+def listener() -> Iterator[MllpReceiver]:
+    started = MllpReceiver()
     yield started
     started.close()
 
 
-def test_mllp_send_and_ack(listener: MllpListener) -> None:
+def test_mllp_send_and_ack(listener: MllpReceiver) -> None:
     message = build_oru_r01(_samples(), CTX)
     ack = send_mllp("127.0.0.1", listener.port, message)
     assert "MSA|AA|chipdx-7-r1" in ack
@@ -64,9 +33,9 @@ def test_mllp_send_and_ack(listener: MllpListener) -> None:
 
 
 def test_mllp_refusal_and_no_listener() -> None:
-    refusing = MllpListener("AE")
+    refusing = MllpReceiver(("AE",))
     try:
-        with pytest.raises(LisError, match="refused \\(MSA-1 AE: bad OBX-3\\)"):
+        with pytest.raises(LisError, match="refused \\(MSA-1 AE: test receiver says AE\\)"):
             send_mllp("127.0.0.1", refusing.port, build_oru_r01(_samples(), CTX))
     finally:
         refusing.close()

@@ -44,7 +44,8 @@ class Lab:
 
     def work(self) -> int:
         """Run every queued job in this process; returns how many ran."""
-        worker = Worker(self.store, self.settings.outputs, lease_s=30)
+        worker = Worker(self.store, self.settings.outputs, lease_s=30, lis_timeout_s=self.settings.lis_timeout_s,
+                        lis_backoff_s=self.settings.lis_backoff_s)
         count = 0
         while worker.run_next():
             count += 1
@@ -108,6 +109,12 @@ def reviewed_and_released(lab: Lab, path: Path) -> int:
     """Upload as the technician, analyse, review every open result as the reviewer, release as a releaser."""
     run_id = int(upload(lab.client("tech"), path).json()["id"])
     assert lab.work() == 1
+    review_and_release(lab, run_id)
+    return run_id
+
+
+def review_and_release(lab: Lab, run_id: int) -> None:
+    """Review every open result of an analysed run as the reviewer, then release it as a releaser."""
     reviewer = lab.client("rev")
     for sample in lab.store.samples(run_id):
         if sample.needs_review or sample.result == "review":
@@ -116,4 +123,3 @@ def reviewed_and_released(lab: Lab, path: Path) -> int:
             assert answer.status_code == 200, answer.text
     answer = lab.client("rel").post(f"/api/v1/runs/{run_id}/release", json={"password": PASSWORD})
     assert answer.status_code == 200, answer.text
-    return run_id

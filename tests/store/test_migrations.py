@@ -28,7 +28,7 @@ def test_upgrade_head_creates_the_models_schema(db_url: str) -> None:
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables and "alembic_version" in tables
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
         assert conn.execute(text("SELECT seq, hash FROM audit_head")).one() == (0, "0" * 64)
     engine.dispose()
     assert _differences(db_url) == []

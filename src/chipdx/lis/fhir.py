@@ -19,7 +19,7 @@ from chipdx.lis._codes import Code, code_table
 from chipdx.lis._context import LisContext
 from chipdx.model import SampleResult, TargetResult
 
-__all__ = ["REQUIRED_CODES", "build_fhir_bundle", "validate_bundle"]
+__all__ = ["REQUIRED_CODES", "as_transaction", "build_fhir_bundle", "validate_bundle"]
 
 FHIR_VERSION = "4.0.1"
 _CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -141,6 +141,20 @@ def build_fhir_bundle(samples: Sequence[SampleResult], ctx: LisContext, *,
         bundle["meta"]["tag"] = [{"system": _TAG_SYSTEM, "code": "simulated", "display": "simulated data"}]
     validate_bundle(bundle)
     return bundle
+
+
+def as_transaction(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The ``collection`` Bundle as a ``transaction`` for ``POST [base]`` (FHIR R4 RESTful API, transaction):
+    every entry a ``PUT {type}/{id}`` ("update as create") with its deterministic id, so sending the same
+    release twice leaves the server with the same resources, never duplicates. Validated.
+    """
+    entries = [{**entry, "request": {"method": "PUT",
+                                     "url": f"{entry['resource']['resourceType']}/{entry['resource']['id']}"}}
+               for entry in bundle["entry"]]
+    transaction = {**bundle, "type": "transaction", "entry": entries}
+    transaction.pop("timestamp", None)  # Bundle.timestamp is for documents and messages
+    validate_bundle(transaction)
+    return transaction
 
 
 def validate_bundle(bundle: dict[str, Any]) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 
 from chipdx.errors import LisError
 
-__all__ = ["END_BLOCK", "START_BLOCK", "FhirReceipt", "frame", "post_fhir", "send_mllp", "unframe"]
+__all__ = ["END_BLOCK", "START_BLOCK", "FhirReceipt", "MllpAck", "exchange_fhir", "exchange_mllp", "frame", "post_fhir",
+           "send_mllp", "unframe"]
 
 START_BLOCK = b"\x0b"
 END_BLOCK = b"\x1c\x0d"
@@ -56,8 +57,29 @@ def _ack_code(ack: str) -> tuple[str, str]:
     raise LisError(f"MLLP: the answer has no MSA segment: {ack[:60]!r}")
 
 
-def send_mllp(host: str, port: int, message: str, *, timeout_s: float = 10.0) -> str:
-    """Send one HL7 v2 message over MLLP and return the receiver's ACK; :class:`LisError` unless accepted."""
+@dataclass(frozen=True, slots=True)
+class MllpAck:
+    """The receiver's acknowledgement: MSA-1 (``AA``/``CA`` accepted; ``AE``/``CE`` error in the message, not to
+    be sent again unchanged; ``AR``/``CR`` rejected for reasons outside the message, worth a retry), MSA-3 text
+    and the whole ACK (HL7 v2.5.1 Ch. 2.9, table 0008)."""
+
+    code: str
+    text: str
+    message: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.code in ("AA", "CA")
+
+    @property
+    def retry(self) -> bool:
+        """Whether sending the same message again may succeed (a reject, not an error in the message)."""
+        return self.code in ("AR", "CR")
+
+
+def exchange_mllp(host: str, port: int, message: str, *, timeout_s: float = 10.0) -> MllpAck:
+    """Send one HL7 v2 message over MLLP and read its ACK, whatever its code; :class:`LisError` when the
+    connection fails, times out or the answer is no ACK."""
     try:
         with socket.create_connection((host, port), timeout=timeout_s) as connection:
             connection.sendall(frame(message))
@@ -65,7 +87,14 @@ def send_mllp(host: str, port: int, message: str, *, timeout_s: float = 10.0) ->
     except OSError as exc:
         raise LisError(f"MLLP {host}:{port}: {exc.strerror or exc}") from exc
     code, text = _ack_code(ack)
-    if code not in ("AA", "CA"):
+    return MllpAck(code, text, ack)
+
+
+def send_mllp(host: str, port: int, message: str, *, timeout_s: float = 10.0) -> str:
+    """Send one HL7 v2 message over MLLP and return the receiver's ACK; :class:`LisError` unless accepted."""
+    answer = exchange_mllp(host, port, message, timeout_s=timeout_s)
+    code, text, ack = answer.code, answer.text, answer.message
+    if not answer.accepted:
         raise LisError(f"MLLP {host}:{port}: message refused (MSA-1 {code or 'empty'}{': ' + text if text else ''})")
     return ack
 
@@ -76,13 +105,25 @@ class FhirReceipt:
 
     status: int
     location: str
+    detail: str = ""  # the start of the answer's body (an OperationOutcome, usually) when it was not 2xx
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def retry(self) -> bool:
+        """Whether the same request may succeed later: a server error, a timeout (408) or too many requests (429)."""
+        return self.status >= 500 or self.status in (408, 429)
 
 
-def post_fhir(base_url: str, bundle: dict[str, Any], *, timeout_s: float = 10.0) -> FhirReceipt:
-    """``POST [base]/Bundle``; :class:`LisError` unless the server answers 2xx."""
+def exchange_fhir(base_url: str, bundle: dict[str, Any], *, path: str = "", timeout_s: float = 10.0) -> FhirReceipt:
+    """``POST [base]/path`` with the Bundle; the receipt whatever the HTTP status, :class:`LisError` when the
+    server cannot be reached or does not answer in time."""
     if not base_url.startswith(("http://", "https://")):
         raise LisError(f"FHIR endpoint: expected an http(s):// base URL, found {base_url!r}")
-    request = urllib.request.Request(f"{base_url.rstrip('/')}/Bundle", data=json.dumps(bundle).encode("utf-8"),
+    url = base_url.rstrip("/") + (f"/{path}" if path else "")
+    request = urllib.request.Request(url, data=json.dumps(bundle).encode("utf-8"),
                                      method="POST", headers={"Content-Type": "application/fhir+json",
                                                              "Accept": "application/fhir+json"})
     try:
@@ -90,7 +131,15 @@ def post_fhir(base_url: str, bundle: dict[str, Any], *, timeout_s: float = 10.0)
             return FhirReceipt(response.status, response.headers.get("Location", ""))
     except urllib.error.HTTPError as exc:
         body = exc.read(300).decode("utf-8", errors="replace")
-        raise LisError(f"FHIR {base_url}: HTTP {exc.code} {exc.reason}: {' '.join(body.split())[:200]}") from exc
+        return FhirReceipt(exc.code, "", f"HTTP {exc.code} {exc.reason}: {' '.join(body.split())[:200]}")
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise LisError(f"FHIR {base_url}: {reason}") from exc
+
+
+def post_fhir(base_url: str, bundle: dict[str, Any], *, timeout_s: float = 10.0) -> FhirReceipt:
+    """``POST [base]/Bundle``; :class:`LisError` unless the server answers 2xx."""
+    receipt = exchange_fhir(base_url, bundle, path="Bundle", timeout_s=timeout_s)
+    if not receipt.accepted:
+        raise LisError(f"FHIR {base_url}: {receipt.detail}")
+    return receipt

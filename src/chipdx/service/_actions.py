@@ -7,6 +7,7 @@ as typed by a person) and leaves the rest to :mod:`chipdx.store`, which audits e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,12 @@ def setting(kind: str, name: str, value: str) -> dict[str, str]:
     raise InvalidParameterError("settings", "kind", " | ".join(SETTING_KINDS), repr(kind))
 
 
-def release(store: Any, who: Identity, run_id: int, password: str, meaning: str) -> Any:
-    """The releaser's e-signature on a run; never the person who uploaded it (four eyes)."""
+def release(store: Any, who: Identity, run_id: int, password: str, meaning: str,
+            deliver_to: Sequence[str] = ()) -> Any:
+    """The releaser's e-signature on a run; never the person who uploaded it (four eyes). The release is queued
+    for every LIS destination of the settings in the same transaction."""
     run = store.run(run_id)
     if run.uploaded_by_id == who.user_id:
         raise AccessRefusedError(f"four eyes: {who.name} uploaded run {run_id} and may not also release it")
-    return store.release(run_id, by=who.user_id, password=password, meaning=meaning.strip() or _RELEASE_MEANING)
+    return store.release(run_id, by=who.user_id, password=password, meaning=meaning.strip() or _RELEASE_MEANING,
+                         deliver_to=deliver_to)

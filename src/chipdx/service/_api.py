@@ -13,7 +13,9 @@ from chipdx.service import _actions, _lis
 from chipdx.service._access import Identity, require
 from chipdx.service._present import run_json, sample_json
 
-__all__ = ["router"]
+__all__ = ["SWAGGER_ASSETS", "router", "swagger_ui_folder"]
+
+SWAGGER_ASSETS = "/static/swagger-ui"  # where the app serves Swagger UI's own files
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 Viewer = Annotated[Identity, Depends(require("view"))]
@@ -92,9 +94,20 @@ def review(request: Request, who: Reviewer, sample_id: int, body: ReviewBody) ->
 
 @router.post("/runs/{run_id}/release", summary="release a run with the e-signature (releaser; four eyes)")
 def release(request: Request, who: Releaser, run_id: int, body: ReleaseBody) -> dict[str, Any]:
-    signed = _actions.release(request.app.state.store, who, run_id, body.password, body.meaning)
+    signed = _actions.release(request.app.state.store, who, run_id, body.password, body.meaning,
+                              request.app.state.settings.destinations)
     return {"id": run_id, "status": "released", "version": signed.version, "by": signed.user,
             "at": signed.at.isoformat(), "meaning": signed.meaning}
+
+
+@router.get("/runs/{run_id}/deliveries", summary="the LIS deliveries of a run's releases: status and attempts")
+def deliveries(request: Request, who: Viewer, run_id: int) -> list[dict[str, Any]]:
+    store = request.app.state.store
+    store.run(run_id)
+    return [{"job": d.id, "release_version": d.release_version, "destination": d.destination, "state": d.state,
+             "attempts": d.attempts, "error": d.error or None,
+             "next_attempt": d.not_before.isoformat() if d.not_before and d.state == "queued" else None}
+            for d in store.deliveries(run_id)]
 
 
 @router.get("/runs/{run_id}/fhir", summary="FHIR R4 Bundle of a released run (409 before)")
@@ -120,6 +133,19 @@ def openapi(request: Request, who: Viewer) -> dict[str, Any]:
     return schema
 
 
+def swagger_ui_folder() -> str:
+    """Swagger UI's files from the ``swagger-ui-bundle`` package, served by the app: the docs page needs no CDN."""
+    from chipdx.extras import require
+
+    bundle = require("swagger_ui_bundle", extra="service", feature="the API docs page")
+    return str(bundle.swagger_ui_path)
+
+
 @router.get("/docs", include_in_schema=False)
 def docs(request: Request, who: Viewer) -> Response:
-    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="chipdx API")
+    # FastAPI's self-hosting recipe ("Custom Docs UI Static Assets"): the files come from this server, not a CDN
+    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="chipdx API",
+                               swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                               swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+                               swagger_ui_parameters={"validatorUrl": None})  # no badge from validator.swagger.io

@@ -135,6 +135,7 @@ def _security_headers(app: FastAPI) -> None:
 def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
     """The lab web app and API on ``settings``; opens (and migrates) the store unless one is given, and runs
     ``settings.worker_threads`` analysis threads while it serves."""
+    from chipdx.service._api import SWAGGER_ASSETS, swagger_ui_folder
     from chipdx.service._api import router as api_router
     from chipdx.service._pages import router as page_router
     from chipdx.store import Store
@@ -149,7 +150,8 @@ def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
         worker = None
         if settings.worker_threads:
             worker = Worker(the_store, settings.outputs, threads=settings.worker_threads, lease_s=settings.lease_s,
-                            poll_s=settings.poll_s)
+                            poll_s=settings.poll_s, lis_timeout_s=settings.lis_timeout_s,
+                            lis_backoff_s=settings.lis_backoff_s)
             worker.start()
         app.state.worker = worker
         try:
@@ -174,6 +176,7 @@ def create_app(settings: ServiceSettings, *, store: Any = None) -> FastAPI:
     _security_headers(app)
     app.include_router(page_router)
     app.include_router(api_router)
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_folder()), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.upload_limit + _MULTIPART_MARGIN)
     return app

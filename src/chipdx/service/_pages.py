@@ -115,7 +115,7 @@ def upload(request: Request, who: Uploader, file: Annotated[UploadFile, File()],
 
 
 def _latest_report(request: Request, run_id: int) -> Any:
-    done = [job for job in request.app.state.store.jobs(run_id) if job.state == "done"]
+    done = [job for job in request.app.state.store.jobs(run_id) if job.state == "done" and job.kind == "analysis"]
     if not done:
         return None
     path = job_outputs(request.app.state.settings.outputs, run_id, max(j.id for j in done)) / REPORT_NAME
@@ -134,7 +134,8 @@ def run_page(request: Request, who: Viewer, run_id: int) -> HTMLResponse:
     return _page(request, who, "run.html.j2", run=run, samples=samples, reactions=reactions, flagged=flagged,
                  plate=plate_map(reactions, samples, manual.excluded_wells), settings=settings,
                  targets=sorted({r.target for r in reactions}), results=RESULTS, releases=store.releases(run_id),
-                 events=store.audit(run_id=run_id), has_report=_latest_report(request, run_id) is not None,
+                 events=store.audit(run_id=run_id), deliveries=store.deliveries(run_id),
+                 has_report=_latest_report(request, run_id) is not None,
                  four_eyes_block=who.name in reviewed or run.uploaded_by_id == who.user_id,
                  working=run.status in {"queued", "running"})
 
@@ -194,7 +195,8 @@ def review(request: Request, who: Reviewer, sample_id: int, result: Annotated[st
 @router.post("/runs/{run_id}/release")
 def release(request: Request, who: Releaser, run_id: int, password: Annotated[str, Form(max_length=1000)],
             meaning: Annotated[str, Form(max_length=500)] = "") -> Response:
-    _actions.release(request.app.state.store, who, run_id, password, meaning)
+    _actions.release(request.app.state.store, who, run_id, password, meaning,
+                     request.app.state.settings.destinations)
     return _see(f"/runs/{run_id}")
 
 
@@ -205,7 +207,8 @@ def correct(request: Request, who: Releaser, run_id: int, sample: Annotated[int,
     store = request.app.state.store
     if store.sample(sample).run_id != run_id:
         raise NotFoundError(f"run {run_id} has no sample {sample}")
-    store.correct(sample, by=who.user_id, password=password, result=result, reason=reason)
+    store.correct(sample, by=who.user_id, password=password, result=result, reason=reason,
+                  deliver_to=request.app.state.settings.destinations)
     return _see(f"/runs/{run_id}")
 
 

@@ -34,6 +34,11 @@ class ServiceSettings:
     lease_s: float = 30.0
     poll_s: float = 0.5
     secure_cookies: bool = False  # True behind HTTPS: cookies get the Secure attribute
+    lis_mllp: str = ""  # HOST:PORT of an HL7 v2 MLLP listener that receives every release
+    lis_fhir: str = ""  # base URL of a FHIR R4 server that receives every release as a transaction Bundle
+    lis_export: Path | None = None  # a folder that receives every release as .hl7 and .fhir.json files
+    lis_timeout_s: float = 10.0
+    lis_backoff_s: float = 5.0  # first retry after this; doubled each attempt (at most an hour)
 
     def __post_init__(self) -> None:
         if self.upload_limit <= 0:
@@ -43,6 +48,23 @@ class ServiceSettings:
             raise InvalidParameterError("service", "worker_threads", "0 or more", str(self.worker_threads))
         if self.lease_s <= 0:
             raise InvalidParameterError("service", "lease_s", "a positive number of seconds", str(self.lease_s))
+        if self.lis_mllp:
+            host, _, port = self.lis_mllp.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise InvalidParameterError("service", "lis_mllp", "HOST:PORT", repr(self.lis_mllp))
+        if self.lis_fhir and not self.lis_fhir.startswith(("http://", "https://")):
+            raise InvalidParameterError("service", "lis_fhir", "an http(s):// base URL", repr(self.lis_fhir))
+        for name in ("lis_timeout_s", "lis_backoff_s"):
+            if not getattr(self, name) > 0:
+                raise InvalidParameterError("service", name, "a positive number of seconds", str(getattr(self, name)))
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """Where every release is sent, as the store queues them: ``mllp:HOST:PORT``, ``fhir:URL``,
+        ``file:FOLDER``."""
+        found = [f"mllp:{self.lis_mllp}" if self.lis_mllp else "", f"fhir:{self.lis_fhir}" if self.lis_fhir else "",
+                 f"file:{self.lis_export.resolve()}" if self.lis_export is not None else ""]
+        return tuple(d for d in found if d)
 
     @property
     def database_url(self) -> str:

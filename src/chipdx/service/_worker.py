@@ -19,6 +19,7 @@ from typing import Any
 
 from chipdx import pipeline
 from chipdx.errors import ChipdxError
+from chipdx.service import _delivery
 
 __all__ = ["PAUSE_ENV", "Worker", "job_outputs", "manual_settings"]
 
@@ -84,11 +85,12 @@ class Worker:
     """``threads`` threads that claim and run analysis jobs until :meth:`stop`."""
 
     def __init__(self, store: Any, outputs: Path, *, threads: int = 1, lease_s: float = 30.0,
-                 poll_s: float = 0.5) -> None:
+                 poll_s: float = 0.5, lis_timeout_s: float = 10.0, lis_backoff_s: float = 5.0) -> None:
         self.store = store
         self.outputs = outputs
         self.name = f"{os.uname().nodename}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.lease_s, self.poll_s = lease_s, poll_s
+        self.lis_timeout_s, self.lis_backoff_s = lis_timeout_s, lis_backoff_s
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"chipdx-worker-{i}", daemon=True)
                          for i in range(threads)]
@@ -114,10 +116,10 @@ class Worker:
                 self._stop.wait(self.poll_s)
 
     def run_next(self) -> bool:
-        """Claim and run one job; False when none was waiting."""
+        """Claim and run one job (an analysis first, else a due LIS delivery); False when none was waiting."""
         job = self.store.claim_job(self.name, lease_s=self.lease_s)
         if job is None:
-            return False
+            return self.deliver_next()
         with _Lease(self.store, job.id, self.name, self.lease_s) as lease:
             if self._pause:
                 self._stop.wait(self._pause)
@@ -131,6 +133,17 @@ class Worker:
         if not lease.lost:
             self.store.complete_job(job.id, self.name, reactions=records.reactions, samples=records.samples,
                                     dpcr=records.dpcr)
+        return True
+
+    def deliver_next(self) -> bool:
+        """Claim one due LIS delivery and attempt it (the lease renewed meanwhile); False when none was due."""
+        job = self.store.claim_delivery(self.name, lease_s=self.lease_s)
+        if job is None:
+            return False
+        with _Lease(self.store, job.id, self.name, self.lease_s) as lease:
+            outcome = _delivery.attempt(self.store, job, self.lis_timeout_s)
+        if not lease.lost:
+            _delivery.record(self.store, job, self.name, outcome, self.lis_backoff_s)
         return True
 
     def _analyse(self, run_id: int, job_id: int) -> pipeline.ResultSet:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from chipdx.store._audit import GENESIS, AuditReport
 from chipdx.store._core import ROLES, permits
+from chipdx.store._deliveries import MAX_DELIVERY_ATTEMPTS, control_id
 from chipdx.store._engine import DEFAULT_URL, upgrade
 from chipdx.store._records import (
     AuditEventInfo,
@@ -42,6 +43,7 @@ __all__ = [
     "GENESIS",
     "LOCKOUT_AFTER",
     "MAX_ATTEMPTS",
+    "MAX_DELIVERY_ATTEMPTS",
     "MIN_PASSWORD",
     "RESULT_VALUES",
     "ROLES",
@@ -58,6 +60,7 @@ __all__ = [
     "SampleInfo",
     "Store",
     "UserInfo",
+    "control_id",
     "permits",
     "upgrade",
 ]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
-    "Analysis", "ApiToken", "AuditEvent", "AuditHead", "Base", "DpcrWell", "Job", "Reaction", "Release",
+    "Analysis", "ApiToken", "Assay", "AuditEvent", "AuditHead", "Base", "DpcrWell", "Job", "Reaction", "Release",
     "ResultVersion", "Review", "Run", "Sample", "User", "UtcDateTime", "utcnow",
 ]
 
@@ -205,7 +205,12 @@ class Release(Base):
 
 
 class Job(Base):
-    """A durable analysis job: claimed with a lease that its worker renews; an expired lease is reclaimed."""
+    """A durable job: claimed with a lease that its worker renews; an expired lease is reclaimed.
+
+    ``kind`` "analysis" analyses the run; "lis" sends one release of it to one ``destination`` (MLLP, FHIR
+    REST or an export folder), ``delivery_key`` (destination + message control id) unique so a release is
+    queued once per destination, ``not_before`` the back-off after a failed attempt.
+    """
 
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -217,6 +222,28 @@ class Job(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default="analysis", server_default="analysis", index=True)
+    destination: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    release_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivery_key: Mapped[str | None] = mapped_column(String(700), nullable=True, unique=True, index=True)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Assay(Base):
+    """An assay definition uploaded by an admin (the YAML kept as uploaded, with its SHA-256); retired ones
+    stay for the runs that used them but are no longer offered for new uploads."""
+
+    __tablename__ = "assays"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AuditEvent(Base):

@@ -134,6 +134,11 @@ class JobInfo:
     lease_until: datetime | None
     error: str
     created_at: datetime
+    kind: str = "analysis"  # analysis | lis (a delivery of one release to one destination)
+    destination: str = ""
+    release_version: int | None = None
+    not_before: datetime | None = None  # a delivery's next attempt (back-off)
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

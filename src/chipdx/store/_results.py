@@ -4,6 +4,7 @@ e-signature (four eyes), corrections after release as new versions, and what lea
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from chipdx.errors import AccessRefusedError, ConflictError, InvalidParameterError, NotFoundError, StoreError
 from chipdx.store._codec import sample_from_json
+from chipdx.store._deliveries import DeliveryStore
 from chipdx.store._models import Analysis, AuditEvent, Reaction, Release, ResultVersion, Review, Run, Sample, User
 from chipdx.store._records import (
     ReactionInfo,
@@ -20,7 +22,7 @@ from chipdx.store._records import (
     ReviewInfo,
     SampleInfo,
 )
-from chipdx.store._runs import RunStore, _add_version
+from chipdx.store._runs import _add_version
 from chipdx.store._users import UserStore
 
 __all__ = ["DEFAULT_MEANING", "RESULT_VALUES", "ResultStore"]
@@ -67,7 +69,7 @@ def _needs_review(version: ResultVersion) -> bool:
     return version.needs_review or version.result == "review"
 
 
-class ResultStore(UserStore, RunStore):
+class ResultStore(UserStore, DeliveryStore):
     """Reading results, and the review -> release -> correction workflow."""
 
     @staticmethod
@@ -175,7 +177,8 @@ class ResultStore(UserStore, RunStore):
                                       "another person must release it (four eyes)")
         return None
 
-    def _sign(self, session: Session, run: Run, user: User, meaning: str) -> ReleaseInfo:
+    def _sign(self, session: Session, run: Run, user: User, meaning: str,
+              deliver_to: Sequence[str] = ()) -> ReleaseInfo:
         items = [[s.id, v.version] for s, v, _ in self._current(session, run_id=run.id)]
         run.release_version += 1
         release = Release(run_id=run.id, version=run.release_version, user_id=user.id, meaning=meaning,
@@ -185,6 +188,7 @@ class ResultStore(UserStore, RunStore):
         session.flush()
         self._event(session, user.name, "run.release", f"run:{run.id}", run_id=run.id,
                     new=f"release {release.version}: {json.dumps(items)}", reason=meaning)
+        self._queue_deliveries(session, run, user.name, deliver_to)
         return _release_info(release, user.name)
 
     def _signer(self, session: Session, by: int, password: str) -> User | StoreError:
@@ -193,8 +197,12 @@ class ResultStore(UserStore, RunStore):
         refusal = self._password_refusal(session, user, password, "signature")
         return user if refusal is None else refusal
 
-    def release(self, run_id: int, *, by: int, password: str, meaning: str = DEFAULT_MEANING) -> ReleaseInfo:
+    def release(self, run_id: int, *, by: int, password: str, meaning: str = DEFAULT_MEANING,
+                deliver_to: Sequence[str] = ()) -> ReleaseInfo:
         """Release a done run with an e-signature: the releaser's password again, who, when and the meaning.
+
+        ``deliver_to``: LIS destinations (``mllp:HOST:PORT``, ``fhir:URL``, ``file:FOLDER``); one delivery job
+        each is queued in the same transaction (see :meth:`claim_delivery`).
 
         Refused when the releaser reviewed or re-set any result of the run (four eyes), when results still
         need review, or when the run is not done."""
@@ -212,12 +220,14 @@ class ResultStore(UserStore, RunStore):
                 raise ConflictError(f"run {run_id}: {len(pending)} result(s) still need review: "
                                     f"{', '.join(pending[:5])}")
             refusal = self._four_eyes(session, run, user)
-            return refusal if refusal is not None else self._sign(session, run, user, text)
+            return refusal if refusal is not None else self._sign(session, run, user, text, deliver_to)
 
         return self._write_then_raise(work)
 
-    def correct(self, sample_id: int, *, by: int, password: str, result: str, reason: str) -> ReleaseInfo:
-        """Correct a released result: a new version with the reason and a new signed release of the run."""
+    def correct(self, sample_id: int, *, by: int, password: str, result: str, reason: str,
+                deliver_to: Sequence[str] = ()) -> ReleaseInfo:
+        """Correct a released result: a new version with the reason and a new signed release of the run (sent to
+        ``deliver_to`` as :meth:`release` does)."""
         _check_result(result, "correct")
         text = self._reason(reason, "correct")
 
@@ -234,7 +244,7 @@ class ResultStore(UserStore, RunStore):
                          by=user.id, reason=text)
             self._event(session, user.name, "result.correct", f"sample:{sample.id}", run_id=run.id,
                         old=current.result, new=result, reason=text)
-            return self._sign(session, run, user, f"Correction of release {run.release_version}: {text}")
+            return self._sign(session, run, user, f"Correction of release {run.release_version}: {text}", deliver_to)
 
         return self._write_then_raise(work)
 
@@ -245,19 +255,23 @@ class ResultStore(UserStore, RunStore):
             self._run_row(session, run_id)
             return [_release_info(r, name) for r, name in session.execute(statement)]
 
-    def released(self, run_id: int) -> ReleasedRun:
-        """The latest release of a run with the released version of each sample (what the LIS may receive)."""
+    def released(self, run_id: int, version: int | None = None) -> ReleasedRun:
+        """The latest release of a run (or release ``version``) with the released version of each sample (what
+        the LIS may receive)."""
+        statement = select(Release, User.name).join(User, User.id == Release.user_id).where(Release.run_id == run_id)
+        if version is not None:
+            statement = statement.where(Release.version == version)
         with self._reading() as session:
             run = self._run_row(session, run_id)
-            row = session.execute(select(Release, User.name).join(User, User.id == Release.user_id)
-                                  .where(Release.run_id == run_id).order_by(Release.version.desc()).limit(1)).first()
+            row = session.execute(statement.order_by(Release.version.desc()).limit(1)).first()
             if row is None:
-                raise ConflictError(f"run {run_id}: not released; only released results leave the laboratory")
+                raise ConflictError(f"run {run_id}: not released{'' if version is None else f' as version {version}'}; "
+                                    "only released results leave the laboratory")
             release = _release_info(*row)
             samples, corrected = [], []
             for sample_id, number in release.samples:
-                version = session.execute(select(ResultVersion).where(ResultVersion.sample_id == sample_id,
-                                                                      ResultVersion.version == number)).scalar_one()
-                samples.append(sample_from_json(version.payload))
-                corrected.append(version.source == "correction")
+                kept = session.execute(select(ResultVersion).where(ResultVersion.sample_id == sample_id,
+                                                                   ResultVersion.version == number)).scalar_one()
+                samples.append(sample_from_json(kept.payload))
+                corrected.append(kept.source == "correction")
             return ReleasedRun(self._run_info(session, run), release, tuple(samples), tuple(corrected))

@@ -34,7 +34,7 @@ def run_info(run: Run, uploader: str) -> RunInfo:
 
 def job_info(job: Job) -> JobInfo:
     return JobInfo(job.id, job.run_id, job.state, job.attempts, job.worker, job.lease_until, job.error,
-                   job.created_at)
+                   job.created_at, job.kind, job.destination, job.release_version, job.not_before, job.updated_at)
 
 
 def _one_line(text: str, limit: int = 500) -> str:
@@ -93,7 +93,7 @@ class RunStore(StoreCore):
                       settings="{}", release_version=0)
             session.add(run)
             session.flush()
-            job = Job(run_id=run.id, state="queued", attempts=0, worker="", error="")
+            job = Job(run_id=run.id, state="queued", attempts=0, worker="", error="", kind="analysis")
             session.add(job)
             session.flush()
             self._event(session, user.name, "run.upload", f"run:{run.id}", run_id=run.id,
@@ -142,7 +142,7 @@ class RunStore(StoreCore):
             new = {**old, **settings}
             new = {key: value for key, value in sorted(new.items()) if value != ""}
             run.settings, run.status, run.error = json.dumps(new), "queued", ""
-            job = Job(run_id=run.id, state="queued", attempts=0, worker="", error="")
+            job = Job(run_id=run.id, state="queued", attempts=0, worker="", error="", kind="analysis")
             session.add(job)
             session.flush()
             self._event(session, user.name, "run.reanalyse", f"run:{run.id}", run_id=run.id, old=json.dumps(old),
@@ -154,7 +154,8 @@ class RunStore(StoreCore):
     # -- jobs ---------------------------------------------------------------------------------------------
     def _claimable(self, session: Session) -> Job | None:
         now = utcnow()
-        statement = (select(Job).where(or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now)))
+        statement = (select(Job).where(Job.kind == "analysis",
+                                       or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now)))
                      .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
         return session.execute(statement).scalar_one_or_none()
 
