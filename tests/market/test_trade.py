@@ -97,6 +97,15 @@ def test_kcs_exports_give_koreas_share(comtrade: Path, tmp_path: Path) -> None:
     assert series["eu"].points[-1].korea == 5_000_000  # Germany 5000 + France "-" (none), in thousands
 
 
+def test_eu_reporter_is_used_alone_when_present(comtrade: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = comtrade.read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+    monkeypatch.setitem(NAMES, "EUR", (97, "European Union"))
+    rows += [plus_row(y, "EUR", "M", "W00", "3822", 3e8).replace(",EUR,", ",E27,") for y in (2021, 2022)]
+    series = {s.market: s for s in trade_series(read_comtrade(write(tmp_path / "eu.csv", PLUS_HEADER, rows)), [])}
+    assert series["eu"].reporters == ("EUR",) and [p.imports for p in series["eu"].points] == [3e8, 3e8]
+
+
 def test_legacy_layout(tmp_path: Path) -> None:
     tail = ",,,,,,,,3822,Reagents,1,,,,,,,,{},,,0\n"
     rows = ["HS,2019,2019,2019,4,1,1,Import,124,Canada,CAN,0,World,WLD" + tail.format(7000000),
@@ -143,6 +152,17 @@ def test_bad_kcs_files_one_line(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("year,country\n2020,US\n", encoding="utf-8")
     with pytest.raises(FormatError, match="header: expected a KCS header"):
         read_kcs(tmp_path / "x.csv")
+
+
+def test_kcs_table_saved_as_xlsx(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for line in kcs_file(tmp_path, "(천달러)").read_text(encoding="utf-8").splitlines():
+        book.active.append(next(csv.reader([line])) if line else [])
+    book.save(tmp_path / "kcs.xlsx")
+    flows = read_kcs(tmp_path / "kcs.xlsx")
+    got = [(f.partner, f.year, f.value_usd) for f in flows][:2]
+    assert got == [("USA", 2021, 30_000_000), ("USA", 2022, 40_000_000)]
 
 
 def test_kcs_api_element_names(tmp_path: Path) -> None:

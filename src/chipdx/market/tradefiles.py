@@ -15,6 +15,7 @@ in their published column layouts (docs/market-trade.md):
   ``기간,국가명,국가코드,품목명,HS코드,수출중량,수출금액,수입중량,수입금액,무역수지`` (the Korean item names) or
   the API element names ``year,statCdCntnKor1,statCd,statKor,hsCd,expWgt,expDlr,impWgt,impDlr,balPayments``.
   Amounts are US dollars; a unit in the header, ``수출금액(천불)`` or ``(천달러)``, multiplies by 1000.
+  The table may be CSV or the download saved as .xlsx (first worksheet).
 
 Every reader returns :class:`Flow` records and refuses a bad file with one line naming the file, the
 line, what was expected and what was found.
@@ -33,6 +34,7 @@ from typing import Any
 
 from chipdx.errors import FormatError, UnsafeInputError, quote
 from chipdx.market.rules import package_yaml
+from chipdx.market.xlsx import read_first_sheet
 
 __all__ = ["MAX_BYTES", "Flow", "countries", "read_comtrade", "read_kcs", "world_iso"]
 
@@ -124,6 +126,13 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, [f.strip() for f in fields]
 
 
+def _sheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows of the first worksheet (a KCS table saved as .xlsx), numbered as in the sheet."""
+    for number, row in enumerate(read_first_sheet(path), start=1):
+        if any(cell.strip() for cell in row):
+            yield number, [cell.strip() for cell in row]
+
+
 def _number(text: str, file: str, line: int, column: str, *, blank_is_zero: bool = False) -> float:
     cleaned = text.replace(",", "").replace(" ", "")
     if blank_is_zero and cleaned in {"", "-"}:
@@ -202,9 +211,10 @@ def _comtrade_month(freq: str, month: str, year: str, file: str, line: int, colu
 def _country(iso: str, code: str) -> str:
     """ISO3 of a Comtrade reporter or partner: the ISO column when given, else the numeric code."""
     table = countries()
-    if iso in world_iso():
+    number = int(code) if code.isdigit() else None
+    if iso in world_iso() or number in table["world"]["code"]:
         return WORLD
-    if iso in table["eu_aggregate"]["iso"]:
+    if iso in table["eu_aggregate"]["iso"] or number in table["eu_aggregate"]["code"]:
         return str(table["eu_aggregate"]["iso3"])
     if iso:
         return iso.upper()
@@ -214,7 +224,7 @@ def _country(iso: str, code: str) -> str:
 def read_kcs(path: Path) -> list[Flow]:
     """Korean exports by partner country from a Korea Customs Service "품목별 국가별 수출입실적" table."""
     file = str(path)
-    rows = _rows(_text(path))
+    rows = _sheet_rows(path) if path.suffix.lower() == ".xlsx" else _rows(_text(path))
     header: list[str] = []
     layout = None
     for line, header in rows:  # a title line or two may come before the header
