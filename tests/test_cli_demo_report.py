@@ -39,6 +39,21 @@ def test_demo_prints_what_it_did_and_where(demo: tuple[Path, str]) -> None:
         assert str(folder / name) in printed
 
 
+def test_demo_answer_names_pathogens_and_judges_controls(demo: tuple[Path, str]) -> None:
+    folder, printed = demo
+    line = next(x for x in printed.splitlines() if x.startswith("assay"))
+    with (folder / "calls.csv").open(encoding="utf-8") as handle:
+        calls = list(csv.DictReader(handle))
+    for row in calls:
+        if row["sample_type"] == "unkn":
+            named = row["detected"].replace(";", ", ")
+            said = row["result"].replace("_", " ") + (f": {named}" if named else "")
+        else:
+            said = "control " + ("passed" if row["action"] == "accept" else "failed")
+        assert f"{row['sample']} ({row['sample_type']}) {said}" in line
+    assert "(pos) detected" not in line
+
+
 def test_demo_csv_columns_follow_the_spec(demo: tuple[Path, str]) -> None:
     folder, _ = demo
     assert (folder / "qpcr_results.csv").read_text().splitlines()[0] == SPEC_QPCR + ",ai_call,call,efficiency_pct"

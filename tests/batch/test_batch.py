@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chipdx.batch import read_table, run_batch
+from chipdx.batch import BatchReport, Outcome, read_table, run_batch
 from chipdx.cli import main
 from tests.batch.conftest import ASSAY, cell
 
@@ -30,10 +30,28 @@ RUN_FILES = ("cartridge.rdml", "dpcr.rdml", "melt.rdml", "more/plate7.rdml", "mo
 
 
 @pytest.fixture(scope="module")
-def batch_out(batch_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def batch_run(batch_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BatchReport, list[Outcome]]:
     out = tmp_path_factory.mktemp("batch") / "out"
-    run_batch([str(batch_inputs), str(batch_inputs / "broken.rdml")], out, assay=ASSAY, workers=2)
-    return out
+    seen: list[Outcome] = []
+    report = run_batch([str(batch_inputs), str(batch_inputs / "broken.rdml")], out, assay=ASSAY, workers=2,
+                       on_result=seen.append)
+    return out, report, seen
+
+
+@pytest.fixture(scope="module")
+def batch_out(batch_run: tuple[Path, BatchReport, list[Outcome]]) -> Path:
+    return batch_run[0]
+
+
+def test_each_outcome_reaches_on_result_once_and_the_report_counts_them(
+        batch_run: tuple[Path, BatchReport, list[Outcome]], batch_inputs: Path) -> None:
+    out, report, seen = batch_run
+    assert sorted(o.sha256 for o in seen) == sorted(_sha(batch_inputs / n) for n in (*RUN_FILES, "broken.rdml"))
+    assert (report.done, report.errors, report.workers) == (len(RUN_FILES), 1, 2)
+    assert [o.file for o in seen if not o.ok] == [str(batch_inputs / "broken.rdml")]
+    assert all(o.peak_rss_mb > 0 for o in seen)
+    timings = json.loads((out / "manifest.json").read_text())["timings"]
+    assert 0 < timings["cluster_start_s"] < timings["wall_s"]
 
 
 def _sha(path: Path) -> str:

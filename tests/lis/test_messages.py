@@ -151,3 +151,41 @@ def test_only_released_results_leave() -> None:
         build_oru_r01([], CTX)
     with pytest.raises(LisError, match="corrected flags"):
         build_fhir_bundle(_samples(), CTX, corrected=(True,))
+
+
+def _co_infection() -> Any:
+    from tests.store.factories import target
+
+    targets = (target("S9", "SARS-CoV-2"), target("S9", "FluA"), target("S9", "FluB", call="not_detected"),
+               target("S9", "RP", role="control"))
+    return replace(sample("S9", "detected"), targets=targets, detected=("SARS-CoV-2", "FluA"),
+                   findings=("SARS-CoV-2 and influenza A detected",))
+
+
+def test_co_infection_names_every_pathogen_in_both_messages() -> None:
+    ctx = replace(CTX, assay="resp-4plex-demo")
+    text = build_oru_r01([_co_infection()], ctx)
+    parse_oru_r01(text)
+    segments = [s.split("|") for s in text.split("\r") if s]
+    per_target = {f[4]: f[5].split("^")[0] for f in segments if f[0] == "OBX" and f[2] == "CWE" and f[4] != "result"}
+    assert per_target == {"SARS-CoV-2": "260373001", "FluA": "260373001", "FluB": "260415000", "RP": "260373001"}
+    notes = [f[3] for f in segments if f[0] == "NTE"]
+    assert "Detected: SARS-CoV-2, FluA. SARS-CoV-2 and influenza A detected." in notes
+    bundle = build_fhir_bundle([_co_infection()], ctx)
+    resources = [e["resource"] for e in bundle["entry"]]
+    [report] = [r for r in resources if r["resourceType"] == "DiagnosticReport"]
+    assert report["conclusion"].startswith("Detected: SARS-CoV-2, FluA.")
+    values = {o["code"]["text"]: o["valueCodeableConcept"]["coding"][0]["code"] for o in resources
+              if o["resourceType"] == "Observation" and o["code"]["text"] in ("SARS-CoV-2", "FluA", "FluB", "RP")}
+    assert values == {"SARS-CoV-2": "260373001", "FluA": "260373001", "FluB": "260415000", "RP": "260373001"}
+    assert len(report["result"]) == 1 + 4  # the sample's result and one Observation per target
+
+
+def test_a_target_reports_its_result_not_its_raw_call() -> None:
+    held = _co_infection()
+    held = replace(held, result="review", detected=(),
+                   targets=tuple(replace(t, result="review") for t in held.targets))
+    text = build_oru_r01([held], replace(CTX, assay="resp-4plex-demo"))
+    values = {f.split("|")[4]: f.split("|")[5].split("^")[0] for f in text.split("\r") if f.startswith("OBX|")
+              and f.split("|")[2] == "CWE"}
+    assert set(values.values()) == {"review"}  # the run's controls hold every target: none leaves as detected

@@ -58,7 +58,7 @@ def _permission(app: Any, method: str, path: str) -> str | None:
 
 def _concrete(path: str, lab: Lab, run_id: int) -> str:
     sample_id = lab.store.samples(run_id)[0].id
-    values = {"run_id": str(run_id), "sample_id": str(sample_id), "name": "tech"}
+    values = {"run_id": str(run_id), "sample_id": str(sample_id), "name": "tech", "assay_id": "1"}
     return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], path)
 
 

@@ -4,22 +4,12 @@ never queued twice, not claimed by the analysis worker, claimed when due, retrie
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from chipdx.errors import ConflictError, InvalidParameterError
 from chipdx.store import MAX_DELIVERY_ATTEMPTS, Store
-from tests.postgres import fast_hasher
 from tests.store.test_workflow import PASSWORD, _analysed_run, _people
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url, hasher=fast_hasher())
-    yield opened
-    opened.close()
-
 
 DESTINATIONS = ("mllp:127.0.0.1:2575", "fhir:http://127.0.0.1:8080/fhir")
 

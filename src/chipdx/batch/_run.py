@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,11 @@ _IN_FLIGHT_PER_WORKER = 8
 
 @dataclass(frozen=True, slots=True)
 class BatchReport:
-    """What a batch did: inputs found, done now, skipped as already done, failed, wall time (s)."""
+    """What a batch did: inputs found, done now, skipped as already done, failed, wall time (s).
+
+    The outcomes themselves are not kept (a million inputs would fill the client's memory): they are
+    in ``out/state/`` and the manifest, and ``on_result`` sees each one as it arrives.
+    """
 
     out: Path
     inputs: int
@@ -42,7 +46,6 @@ class BatchReport:
     duplicates: int
     workers: int
     seconds: float
-    outcomes: tuple[Outcome, ...] = field(default=(), repr=False)
 
 
 def _settings(assay: str | None) -> dict[str, Any]:
@@ -110,7 +113,8 @@ def _lost(item: BatchInput, out: Path, exc: BaseException) -> Outcome:
 
 
 def _execute(client: Any, todo: Sequence[BatchInput], out: Path, assay: str | None,
-             on_result: Callable[[Outcome], None]) -> list[Outcome]:
+             on_result: Callable[[Outcome], None]) -> tuple[int, int]:
+    """Run ``todo`` with a bounded window of tasks in flight; returns (inputs done, inputs failed)."""
     from distributed import as_completed
 
     batch = uuid.uuid4().hex[:8]
@@ -127,7 +131,7 @@ def _execute(client: Any, todo: Sequence[BatchInput], out: Path, assay: str | No
         return client.submit(process_input, str(item.path), item.sha256, str(out), assay, key=key, pure=False)
 
     first = [f for f in (submit() for _ in range(workers * _IN_FLIGHT_PER_WORKER)) if f is not None]
-    outcomes = []
+    done = failed = 0
     running = as_completed(first)  # type: ignore[no-untyped-call]
     for future in running:
         item = by_key.pop(future.key)
@@ -136,12 +140,12 @@ def _execute(client: Any, todo: Sequence[BatchInput], out: Path, assay: str | No
         except Exception as exc:  # KilledWorker and the like: this input's error, not the batch's
             outcome = _lost(item, out, exc)
         future.release()
-        outcomes.append(outcome)
+        done, failed = (done + 1, failed) if outcome.ok else (done, failed + 1)
         on_result(outcome)
         following = submit()
         if following is not None:
             running.add(following)  # type: ignore[no-untyped-call]
-    return outcomes
+    return done, failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,20 +182,21 @@ def execute_plan(plan: BatchPlan, *, workers: int | None = None, scheduler: str 
                  on_result: Callable[[Outcome], None] | None = None) -> BatchReport:
     """Run the inputs still to do on Dask, then write ``errors.parquet`` and ``manifest.json``."""
     start = time.perf_counter()
-    outcomes: list[Outcome] = []
-    count = 0
+    done = errors = count = 0
+    cluster_s = 0.0
     if plan.todo:
         with _client(workers, scheduler) as client:
+            cluster_s = time.perf_counter() - start
             count = len(client.scheduler_info().get("workers", {}))
-            outcomes = _execute(client, plan.todo, plan.out, plan.settings["assay"], on_result or (lambda _: None))
+            done, errors = _execute(client, plan.todo, plan.out, plan.settings["assay"], on_result or (lambda _: None))
     seconds = time.perf_counter() - start + plan.hash_seconds
     write_manifest(plan.out, plan.settings, plan.duplicates, plan.skipped, timings={
-        "hash_inputs_s": round(plan.hash_seconds, 3), "wall_s": round(seconds, 3), "tasks_now": len(plan.todo),
-        "workers": count, "scheduler": scheduler or "local"})
-    errors = sum(not o.ok for o in outcomes)
+        "hash_inputs_s": round(plan.hash_seconds, 3), "cluster_start_s": round(cluster_s, 3),
+        "wall_s": round(seconds, 3), "tasks_now": len(plan.todo), "workers": count,
+        "scheduler": scheduler or "local"})
     unique = len(plan.inputs) - len(plan.duplicates)
-    return BatchReport(plan.out, len(plan.inputs), len(outcomes) - errors, unique - len(plan.todo), errors,
-                       len(plan.duplicates), count, seconds, tuple(outcomes))
+    return BatchReport(plan.out, len(plan.inputs), done, unique - len(plan.todo), errors,
+                       len(plan.duplicates), count, seconds)
 
 
 def run_batch(specs: Sequence[str], out: Path, *, assay: str | None = None, workers: int | None = None,

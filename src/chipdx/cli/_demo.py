@@ -122,7 +122,7 @@ def _demo(args: argparse.Namespace) -> int:
     execution = cartridge.execution
     out(f"cartridge {execution.status} in {execution.duration_s / 60:.0f} min of chip time: "
         f"{len(execution.completed_steps)} steps (extraction -> 4-plex qPCR), simulated")
-    out(f"assay     {DEMO_ASSAY}: " + ", ".join(f"{r.sample} ({r.sample_type}) {r.result}" for r in analysis.results))
+    out(f"assay     {DEMO_ASSAY}: " + ", ".join(f"{r.sample} ({r.sample_type}) {r.answer}" for r in analysis.results))
     if analysis.dpcr is not None:
         n1 = analysis.dpcr[analysis.dpcr["target"] == "N1"]
         out("dPCR      " + ", ".join(f"{w} {s} N1 {c:.0f} copies/µL" for w, s, c in

@@ -17,6 +17,7 @@ from typing import Any
 from chipdx.errors import LisError
 from chipdx.lis._codes import Code, code_table
 from chipdx.lis._context import LisContext
+from chipdx.lis._interpretation import interpretation
 from chipdx.model import SampleResult, TargetResult
 
 __all__ = ["REQUIRED_CODES", "as_transaction", "build_fhir_bundle", "validate_bundle"]
@@ -69,7 +70,7 @@ def _target_observation(target: TargetResult, ctx: LisContext, common: dict[str,
         components.append({"code": _concept(table.measurement(ctx.assay, target.target, "copies_per_ul")),
                            "valueQuantity": _quantity(target.copies_per_ul, table.units["copies_per_ul"])})
     observation = {**common, "code": _concept(table.target(ctx.assay, target.target), target.target),
-                   "valueCodeableConcept": _concept(table.result(target.call))}
+                   "valueCodeableConcept": _concept(table.result(target.result))}
     if components:
         observation["component"] = components
     if target.flags or target.review_reason:
@@ -94,7 +95,8 @@ def _sample_entries(sample: SampleResult, ctx: LisContext, ids: _Ids, device_ref
                               "device": {"reference": device_ref}}
     overall = {**common, "id": ids("observation", sample.sample, "result"),
                "code": _concept(table.panel(ctx.assay)),
-               "valueCodeableConcept": _concept(table.result(sample.result))}
+               "valueCodeableConcept": _concept(table.result(sample.result)),
+               "note": [{"text": interpretation(sample)}]}
     observations = [overall] + [{**_target_observation(t, ctx, common), "id": ids("observation", sample.sample,
                                                                                     t.target)}
                                 for t in sample.targets]
@@ -105,7 +107,7 @@ def _sample_entries(sample: SampleResult, ctx: LisContext, ids: _Ids, device_ref
               "resultsInterpreter": [{"display": ctx.released_by}],
               "specimen": [{"reference": f"urn:uuid:{specimen_id}"}],
               "result": [{"reference": f"urn:uuid:{o['id']}"} for o in observations],
-              "conclusion": f"{sample.result.replace('_', ' ')}; action: {sample.action}",
+              "conclusion": f"{interpretation(sample)} Action: {sample.action}",
               "conclusionCode": [_concept(table.result(sample.result))]}
     return [report, specimen, *observations]
 

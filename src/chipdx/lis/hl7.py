@@ -3,7 +3,8 @@
 One ``PATIENT_RESULT`` per sample (no PID: chipdx knows specimens, not patients; the LIS links them by the
 specimen id in SPM-2 and the filler order number), each with ORC (``RE``), OBR (the assay panel, result
 status ``F`` final or ``C`` corrected, released-by in OBR-32), OBX for the sample result (CWE coded with SNOMED
-CT), per target a CWE call plus NM Cq ({cycles}) and copies/µL ({copies}/uL) where measured, NTE for
+CT) with an NTE naming every pathogen detected (co-infections: all) and the findings, per target its reportable
+result (CWE) plus NM Cq ({cycles}) and copies/µL ({copies}/uL) where measured, NTE for
 simulated data, and SPM. OBX-17 names the chipdx rule set and code table, OBX-18 the instrument.
 Sources: HL7 v2.5.1 Ch. 2 (escaping, MSH), Ch. 7 (ORU^R01, OBR, OBX), Ch. 2 data types CWE, DTM;
 LOINC's SARS-CoV-2 reporting note on OBX-17/OBX-18 and SPM.
@@ -18,6 +19,7 @@ from typing import Any
 from chipdx.errors import LisError
 from chipdx.lis._codes import Code, code_table
 from chipdx.lis._context import LisContext
+from chipdx.lis._interpretation import interpretation
 from chipdx.model import SampleResult, TargetResult
 
 __all__ = ["build_oru_r01", "escape", "parse_oru_r01"]
@@ -57,9 +59,11 @@ class _Obx:
         self.order, self.status, self.when, self.method, self.equipment = order, status, when, method, equipment
         self.count = 0
 
-    def add(self, value_type: str, code: Code, value: str, *, units: Code | None = None, sub_id: str = "") -> None:
+    def add(self, value_type: str, code: Code, value: str, *, units: Code | None = None, sub_id: str = "",
+            note: str = "") -> None:
         self.count += 1
-        obx = self.order.add_group("ORU_R01_OBSERVATION").obx
+        group = self.order.add_group("ORU_R01_OBSERVATION")
+        obx = group.obx
         obx.obx_1 = str(self.count)
         obx.obx_2 = value_type
         obx.obx_3 = _cwe(code)
@@ -72,12 +76,14 @@ class _Obx:
         obx.obx_14 = self.when
         obx.obx_17 = self.method
         obx.obx_18 = self.equipment
+        if note:
+            group.add_segment("NTE").nte_3 = escape(note)
 
 
 def _target_segments(obx: _Obx, assay: str, target: TargetResult) -> None:
     table = code_table()
     code = table.target(assay, target.target)
-    obx.add("CWE", code, _cwe(table.result(target.call)), sub_id=target.target)
+    obx.add("CWE", code, _cwe(table.result(target.result)), sub_id=target.target)
     if target.cq is not None:
         obx.add("NM", table.measurement(assay, target.target, "cq"), f"{target.cq:.2f}", units=table.units["cq"],
                 sub_id=target.target)
@@ -105,7 +111,8 @@ def _order(message: Any, number: int, sample: SampleResult, ctx: LisContext, *, 
     method = (f"{escape(sample.ruleset_id)}^{escape(f'chipdx {sample.software_version}; rules {sample.ruleset_id} ')}"
               f"{sample.ruleset_sha256[:12]}; codes {escape(table.label)}^L")
     obx = _Obx(group, status, when, method, escape(ctx.instrument or "chipdx"))
-    obx.add("CWE", table.panel(ctx.assay), _cwe(table.result(sample.result)), sub_id="result")
+    obx.add("CWE", table.panel(ctx.assay), _cwe(table.result(sample.result)), sub_id="result",
+            note=interpretation(sample))
     for target in sample.targets:
         _target_segments(obx, ctx.assay, target)
     spm = group.add_group("ORU_R01_SPECIMEN").spm

@@ -144,3 +144,24 @@ class SampleResult:
     model_id: str | None
     model_sha256: str | None
     software_version: str
+
+    @property
+    def is_control(self) -> bool:
+        """A run control (positive, no-template, extraction …), not a specimen."""
+        return self.sample_type != "unkn"
+
+    @property
+    def control_status(self) -> str:
+        """``passed``, ``failed`` or ``review``: a control is judged by whether it showed what it
+        must, not by its result (a passing positive control is ``detected``)."""
+        if self.action == "accept":
+            return "passed"
+        return "review" if self.result == "review" else "failed"
+
+    @property
+    def answer(self) -> str:
+        """The result in a few words: ``detected: FluA, SARS-CoV-2`` or ``control passed``."""
+        if self.is_control:
+            return f"control {self.control_status}"
+        named = ", ".join(self.detected)
+        return f"{self.result.replace('_', ' ')}: {named}" if named else self.result.replace("_", " ")

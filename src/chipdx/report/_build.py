@@ -118,19 +118,12 @@ def _summary(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame |
     if specimens:
         counts = Counter(r.result for r in specimens)
         rows.append(("specimens", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items()))))
-    controls = Counter(_control_status(r) for r in results if r.sample_type != "unkn")
+    controls = Counter(r.control_status for r in results if r.sample_type != "unkn")
     if controls:
         rows.append(("controls", ", ".join(f"{k} {v}" for k, v in sorted(controls.items()))))
     if results:
         rows.append(("needs review", str(sum(r.needs_review for r in results))))
     return tuple(rows)
-
-
-def _control_status(result: SampleResult) -> str:
-    """``passed``, ``failed`` or ``review``: a control is judged by whether it showed what it must."""
-    if result.action == "accept":
-        return "passed"
-    return "review" if result.result == "review" else "failed"
 
 
 def _answers(results: Sequence[SampleResult]) -> tuple[SampleAnswer, ...]:
@@ -140,7 +133,7 @@ def _answers(results: Sequence[SampleResult]) -> tuple[SampleAnswer, ...]:
 
 
 def _controls(results: Sequence[SampleResult]) -> tuple[ControlCheck, ...]:
-    return tuple(ControlCheck(r.sample, r.sample_type, _control_status(r),
+    return tuple(ControlCheck(r.sample, r.sample_type, r.control_status,
                               r.findings or ((r.review_reason,) if r.review_reason else ()))
                  for r in results if r.sample_type != "unkn")
 
@@ -165,7 +158,7 @@ def _provenance(dataset: Dataset, assay: AssayInfo | None) -> tuple[tuple[str, s
 
 def _plate(dataset: Dataset, qpcr: Sequence[QpcrResults], dpcr: pd.DataFrame | None,
            results: Sequence[SampleResult]) -> PlateMap | None:
-    by_sample = {r.sample: r.result if r.sample_type == "unkn" else f"control {_control_status(r)}"
+    by_sample = {r.sample: r.result if r.sample_type == "unkn" else f"control {r.control_status}"
                  for r in results}
     if qpcr:
         run, table = qpcr[0].run, qpcr[0].table

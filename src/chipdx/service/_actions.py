@@ -13,6 +13,7 @@ from typing import Any
 
 from chipdx.errors import AccessRefusedError, InvalidParameterError
 from chipdx.service._access import Identity
+from chipdx.service._assays import available
 from chipdx.service._uploads import accept_upload, read_limited
 
 __all__ = ["SETTING_KINDS", "release", "setting", "upload"]
@@ -25,7 +26,7 @@ def upload(store: Any, who: Identity, stream: object, file_name: str, assay: str
            limit: int) -> Any:
     """Store a validated run file and queue its analysis; returns the run."""
     data = read_limited(stream, limit)
-    accepted = accept_upload(data, file_name, assay, uploads)
+    accepted = accept_upload(data, file_name, assay, uploads, available(store))
     run, _job = store.add_run(accepted.file_name, accepted.data, by=who.user_id, format=accepted.format,
                               instrument=accepted.instrument, assay=accepted.assay, simulated=accepted.simulated,
                               stored_path=str(accepted.path))

@@ -9,7 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from chipdx.service import _actions, _lis
+from chipdx.service import _actions, _assays, _lis
 from chipdx.service._access import Identity, require
 from chipdx.service._present import run_json, sample_json
 
@@ -64,6 +64,16 @@ def runs(request: Request, who: Viewer, search: str = "", status: str | None = N
     found = request.app.state.store.runs(search=search[:200], status=status, limit=max(1, min(limit, 1000)),
                                          offset=max(0, offset))
     return [run_json(run) for run in found]
+
+
+@router.get("/assays", summary="the assays an upload may name: shipped and uploaded (with version and SHA-256)")
+def assays(request: Request, who: Viewer) -> dict[str, Any]:
+    from chipdx.interpret.assays import shipped_assays
+
+    store = request.app.state.store
+    return {"available": list(_assays.available(store)), "shipped": list(shipped_assays()),
+            "uploaded": [{"id": a.id, "name": a.name, "version": a.version, "sha256": a.sha256,
+                          "uploaded_by": a.uploaded_by, "retired": a.retired} for a in store.assays()]}
 
 
 @router.get("/runs/{run_id}", summary="one run and its status")

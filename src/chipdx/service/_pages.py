@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from chipdx.errors import AccessRefusedError, NotFoundError
-from chipdx.service import _actions, _lis
+from chipdx.service import _actions, _assays, _lis
 from chipdx.service._access import SESSION_COOKIE, Identity, csrf_token, require
 from chipdx.service._present import RESULT_COLOURS, plate_map, reactions_csv, worth_a_look
 from chipdx.service._worker import REPORT_NAME, job_outputs, manual_settings
@@ -98,10 +98,9 @@ def home(request: Request, who: Viewer) -> Response:
 
 @router.get("/runs")
 def runs(request: Request, who: Viewer, q: str = "", status: str = "") -> HTMLResponse:
-    from chipdx.interpret.assays import shipped_assays
-
-    found = request.app.state.store.runs(search=q[:200], status=status or None, limit=200)
-    return _page(request, who, "runs.html.j2", runs=found, q=q, status_filter=status, assays=shipped_assays(),
+    store = request.app.state.store
+    found = store.runs(search=q[:200], status=status or None, limit=200)
+    return _page(request, who, "runs.html.j2", runs=found, q=q, status_filter=status, assays=_assays.available(store),
                  limit=request.app.state.settings.upload_limit)
 
 
@@ -238,6 +237,27 @@ def add_user(request: Request, who: Admin, name: Annotated[str, Form(max_length=
              role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=1000)]) -> Response:
     request.app.state.store.add_user(name.strip(), role, password, by=who.user_id)
     return _see("/admin/users")
+
+
+@router.get("/admin/assays")
+def assays(request: Request, who: Admin) -> HTMLResponse:
+    from chipdx.interpret.assays import shipped_assays
+
+    return _page(request, who, "assays.html.j2", assays=request.app.state.store.assays(), shipped=shipped_assays(),
+                 limit=_assays.ASSAY_LIMIT)
+
+
+@router.post("/admin/assays")
+def upload_assay(request: Request, who: Admin, file: Annotated[UploadFile, File()]) -> Response:
+    _assays.upload_assay(request.app.state.store, who, file.file, file.filename or "assay.yaml")
+    return _see("/admin/assays")
+
+
+@router.post("/admin/assays/{assay_id}/retire")
+def retire_assay(request: Request, who: Admin, assay_id: int,
+                 reason: Annotated[str, Form(max_length=2000)]) -> Response:
+    request.app.state.store.retire_assay(assay_id, by=who.user_id, reason=reason)
+    return _see("/admin/assays")
 
 
 @router.post("/admin/users/{name}/unlock")

@@ -147,4 +147,6 @@ def sample_json(sample: Any) -> dict[str, Any]:
     return {"id": sample.id, "sample": sample.sample, "sample_type": sample.sample_type, "result": sample.result,
             "action": sample.action, "reason_codes": list(sample.reason_codes), "needs_review": sample.needs_review,
             "version": sample.version, "source": sample.source, "reason": sample.reason or None, "by": sample.by,
-            "at": _time(sample.at)}
+            "at": _time(sample.at), "detected": list(sample.detected), "findings": list(sample.findings),
+            "targets": [{"target": t.target, "role": t.role, "result": t.result, "call": t.call, "cq": t.cq,
+                         "copies_per_ul": t.copies_per_ul} for t in sample.targets]}

@@ -71,10 +71,7 @@ def read_limited(stream: object, limit: int) -> bytes:
         parts.append(chunk)
 
 
-def _check_assay(assay: str) -> None:
-    from chipdx.interpret.assays import shipped_assays
-
-    names = shipped_assays()
+def _check_assay(assay: str, names: tuple[str, ...]) -> None:
     if assay not in names:
         raise InvalidParameterError("upload", "assay", "one of " + ", ".join(names), repr(assay))
 
@@ -88,10 +85,13 @@ def _validate(path: Path, name: str) -> tuple[str, str, bool]:
     return (provenance.format if provenance else ""), instrument, bool(provenance and provenance.simulated)
 
 
-def accept_upload(data: bytes, file_name: str, assay: str, uploads: Path) -> Upload:
-    """Validate ``data`` as a run file for ``assay`` and store it; raises a one-line ChipdxError otherwise."""
+def accept_upload(data: bytes, file_name: str, assay: str, uploads: Path, assays: tuple[str, ...] = ()) -> Upload:
+    """Validate ``data`` as a run file for ``assay`` (one of ``assays``, default the shipped ones) and store it;
+    raises a one-line ChipdxError otherwise."""
+    from chipdx.interpret.assays import shipped_assays
+
     name = safe_name(file_name)
-    _check_assay(assay)
+    _check_assay(assay, assays or shipped_assays())
     if not data:
         raise FormatError(name, "", "a run file", "an empty upload")
     sha256 = hashlib.sha256(data).hexdigest()

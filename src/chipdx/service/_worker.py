@@ -19,7 +19,7 @@ from typing import Any
 
 from chipdx import pipeline
 from chipdx.errors import ChipdxError
-from chipdx.service import _delivery
+from chipdx.service import _assays, _delivery
 
 __all__ = ["PAUSE_ENV", "Worker", "job_outputs", "manual_settings"]
 
@@ -151,7 +151,7 @@ class Worker:
         settings = manual_settings(self.store.run_settings(run_id))
         dataset = pipeline.read_inputs([Path(run.stored_path)])
         analysis = pipeline.interpret_dataset(pipeline.analyze_with_settings(dataset, settings),
-                                              pipeline.load_assay(run.assay))
+                                              _assays.resolve(self.store, run.assay))
         folder = job_outputs(self.outputs, run_id, job_id)
         folder.mkdir(parents=True, exist_ok=True)
         pipeline.write_report(analysis, folder / REPORT_NAME, title=f"chipdx run {run_id}: {run.file_name}")

@@ -21,6 +21,7 @@ from chipdx.store._core import ROLES, permits
 from chipdx.store._deliveries import MAX_DELIVERY_ATTEMPTS, control_id
 from chipdx.store._engine import DEFAULT_URL, upgrade
 from chipdx.store._records import (
+    AssayInfo,
     AuditEventInfo,
     JobInfo,
     ReactionInfo,
@@ -48,6 +49,7 @@ __all__ = [
     "RESULT_VALUES",
     "ROLES",
     "RUN_STATES",
+    "AssayInfo",
     "AuditEventInfo",
     "AuditReport",
     "JobInfo",

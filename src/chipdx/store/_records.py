@@ -8,9 +8,23 @@ from datetime import datetime
 from chipdx.model import SampleResult, TargetResult
 
 __all__ = [
-    "AuditEventInfo", "JobInfo", "ReactionInfo", "ReleaseInfo", "ReleasedRun", "ResultVersionInfo",
+    "AssayInfo", "AuditEventInfo", "JobInfo", "ReactionInfo", "ReleaseInfo", "ReleasedRun", "ResultVersionInfo",
     "ReviewInfo", "RunInfo", "SampleInfo", "UserInfo",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class AssayInfo:
+    """An uploaded assay definition (its YAML is read with :meth:`~chipdx.store.Store.assay_text`)."""
+
+    id: int
+    name: str
+    version: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    retired: bool
+    retired_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +97,8 @@ class SampleInfo:
     by: str | None
     at: datetime
     targets: tuple[TargetResult, ...]
+    detected: tuple[str, ...] = ()  # every pathogen target the result reports as detected (co-infections: all)
+    findings: tuple[str, ...] = ()  # what the result rests on, in words
 
 
 @dataclass(frozen=True, slots=True)

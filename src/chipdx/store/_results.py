@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chipdx.errors import AccessRefusedError, ConflictError, InvalidParameterError, NotFoundError, StoreError
+from chipdx.model import SampleResult
 from chipdx.store._codec import sample_from_json
 from chipdx.store._deliveries import DeliveryStore
 from chipdx.store._models import Analysis, AuditEvent, Reaction, Release, ResultVersion, Review, Run, Sample, User
@@ -28,6 +29,7 @@ from chipdx.store._users import UserStore
 __all__ = ["DEFAULT_MEANING", "RESULT_VALUES", "ResultStore"]
 
 RESULT_VALUES = ("detected", "not_detected", "inconclusive", "invalid", "presumptive_positive", "review")
+_REPORTS_PATHOGENS = ("detected", "presumptive_positive")
 DEFAULT_MEANING = "Released: I have reviewed these results and approve them for reporting."
 
 
@@ -46,7 +48,7 @@ def _sample_info(sample: Sample, version: ResultVersion, by: str | None) -> Samp
     return SampleInfo(sample.id, sample.run_id, sample.name, sample.sample_type, version.result, version.action,
                       _codes(version.reason_codes), _codes(version.rule_ids), version.needs_review,
                       version.review_reason, version.version, version.source, version.reason, by,
-                      version.created_at, payload.targets)
+                      version.created_at, payload.targets, payload.detected, payload.findings)
 
 
 def _version_info(version: ResultVersion, by: str | None) -> ResultVersionInfo:
@@ -58,6 +60,16 @@ def _version_info(version: ResultVersion, by: str | None) -> ResultVersionInfo:
 def _release_info(release: Release, user: str) -> ReleaseInfo:
     items = tuple((int(sample_id), int(version)) for sample_id, version in json.loads(release.items))
     return ReleaseInfo(release.id, release.run_id, release.version, user, release.at, release.meaning, items)
+
+
+def overridden(payload: SampleResult, result: str) -> SampleResult:
+    """A person's new result for a sample: review cleared, and the pathogens it reports kept consistent — none
+    unless the result reports one; the detected pathogen targets when a person makes it a detection."""
+    detected: tuple[str, ...] = ()
+    if result in _REPORTS_PATHOGENS:
+        detected = payload.detected or tuple(t.target for t in payload.targets
+                                             if t.role == "pathogen" and t.call == "detected")
+    return replace(payload, result=result, needs_review=False, detected=detected)
 
 
 def _check_result(result: str, owner: str) -> None:
@@ -148,7 +160,7 @@ class ResultStore(UserStore, DeliveryStore):
             if run.status != "done":
                 raise ConflictError(f"run {run.id}: is {run.status}; review needs a done run that is not released "
                                     "(after release, correct it)")
-            payload = replace(sample_from_json(current.payload), result=result, needs_review=False)
+            payload = overridden(sample_from_json(current.payload), result)
             version = _add_version(session, sample.id, payload, source="review", analysis_id=current.analysis_id,
                                    by=user.id, reason=text)
             session.add(Review(sample_id=sample.id, version_id=version.id, user_id=user.id,
@@ -239,7 +251,7 @@ class ResultStore(UserStore, DeliveryStore):
             run = self._run_row(session, sample.run_id, lock=True)
             if run.status != "released":
                 raise ConflictError(f"run {run.id}: is {run.status}; corrections are for released runs (review it)")
-            payload = replace(sample_from_json(current.payload), result=result, needs_review=False)
+            payload = overridden(sample_from_json(current.payload), result)
             _add_version(session, sample.id, payload, source="correction", analysis_id=current.analysis_id,
                          by=user.id, reason=text)
             self._event(session, user.name, "result.correct", f"sample:{sample.id}", run_id=run.id,

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from chipdx.store._assays import AssayStore
 from chipdx.store._engine import make_engine, upgrade
 from chipdx.store._results import ResultStore
 
 __all__ = ["Store"]
 
 
-class Store(ResultStore):
+class Store(ResultStore, AssayStore):
     """Users, runs, jobs, results, reviews, releases and the audit trail in SQLite or PostgreSQL.
 
     Open one per process with :meth:`open` and share it (thread-safe: every call is its own transaction).

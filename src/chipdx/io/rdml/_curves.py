@@ -52,6 +52,8 @@ def _points(
 ) -> list[Array | None]:
     """The values of ``fields`` in every ``point`` child, one array per field (``None`` if absent)."""
     count = int(_xpath(point, "", tag)(data))  # type: ignore[arg-type]  # no element proxies, unlike findall
+    if count == 0:  # no points (a run without melt): no field to look up
+        return [None] * len(fields)
     fast = [_texts(data, point, name, tag) for name in fields]
     if all(len(texts) in (0, count) for texts in fast):  # every point has every present field: no gaps
         return [None if not texts or not count else values.array(
@@ -104,7 +106,8 @@ class CurveCollector:
             if cycles is not None or fluor is not None:
                 raise self._values.fail(f"{place}/adp", "both <cyc> and <fluor>", "only one of them")
             cycles, fluor = empty, empty
-        if np.unique(cycles).size != cycles.size:
+        increasing = cycles.size < 2 or bool(np.all(cycles[1:] > cycles[:-1]))  # the usual case, checked cheaply
+        if not increasing and np.unique(cycles).size != cycles.size:
             raise self._values.fail(f"{place}/adp", "each cycle once", "a repeated cycle number")
         self._amplification.append((cycles, fluor, temperature))
         if not melt:
