@@ -155,3 +155,16 @@ def test_bad_option_values_are_usage_errors(capsys: pytest.CaptureFixture[str]) 
             main(["qpcr", "analyze", "x.rdml", *option])
         assert exit_.value.code == 2
         assert "takes TARGET=" in capsys.readouterr().err
+
+
+def test_an_instrument_cq_at_the_last_cycle_is_its_undetermined() -> None:
+    # StepOne's RDML writes 40.0 for the NTC wells of a 40-cycle run: no crossing, not a Cq of 40
+    text = _assay("{method: instrument}").decode().replace("results:", """controls:
+  - {id: T-C1, sample_type: ntc, expect: {RNase P: absent}, on_fail: repeat_run}
+results:""")
+    dataset = pipeline.read_inputs([shared(*STEPONE)])
+    assert {r.reported.cq for r in dataset.runs[0].reactions if r.sample_id.startswith("NTC")} == {40.0}
+    analysis = pipeline.interpret_dataset(pipeline.analyze_dataset(dataset), parse_assay(text.encode(), "a.yaml"))
+    ntc = next(r for r in analysis.results if r.sample_type == "ntc")
+    assert (ntc.result, ntc.action, ntc.targets[0].cq, ntc.targets[0].cq_method) == ("not_detected", "accept", None,
+                                                                                     "instrument")

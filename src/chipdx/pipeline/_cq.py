@@ -6,7 +6,8 @@ Cy0. An assay's cut-off (CDC: Ct < 40.00) holds for the Cq it was validated on, 
 that one (:class:`~chipdx.interpret.assays.CqDefinition`): ``sdm``, ``threshold`` (automatic or the
 assay's per-target thresholds and baseline window, read by :func:`threshold_cqs`, the one reading
 also used for a reviewer's manual threshold) or ``instrument`` (the Cq the file reports; in a run
-that reports Cqs, a reaction without one is the instrument's "Undetermined": no Cq; a run that
+that reports Cqs, a reaction without one, or with one at or after the last cycle (StepOne writes 40.0 on a
+40-cycle run), is the instrument's "Undetermined": no Cq; a run that
 reports none falls back to chipdx's, flagged ``CQ-INSTRUMENT-MISSING``). A reviewer's manual
 threshold or baseline (:class:`~chipdx.pipeline.ManualSettings`) wins over the assay's definition
 for its target: the run was re-read at the reviewer's setting, as instrument software does.
@@ -89,6 +90,12 @@ def _own(qpcr: QpcrRun, definition: CqDefinition, method: str, targets: NDArray[
     return [_number(q) for q in chosen]
 
 
+def _instrument(cq: float | None, last_cycle: float) -> float | None:
+    """The instrument's Cq; one at or after the last cycle is its "Undetermined" written as the cycle count
+    (StepOne RDML: 40.0 on a 40-cycle run), no crossing: a threshold crossing lies before the last reading."""
+    return None if cq is None or cq >= last_cycle else cq
+
+
 def assay_cqs(qpcr: QpcrRun, definition: CqDefinition) -> list[ReactionCq]:
     """Per reaction of ``qpcr``: the Cq of ``definition`` (a reviewer's manual setting first)."""
     table = qpcr.table
@@ -97,6 +104,7 @@ def assay_cqs(qpcr: QpcrRun, definition: CqDefinition) -> list[ReactionCq]:
     fallback = definition.fallback if definition.method == "instrument" else definition.method
     own = _own(qpcr, definition, fallback, targets)
     reports = any(r.reported.cq is not None for r in qpcr.run.reactions)  # else the file has no Cq column
+    last = float(qpcr.run.cycles[-1]) if qpcr.run.cycles.size else math.inf
     out = []
     for i, reaction in enumerate(qpcr.run.reactions):
         if manual[i]:
@@ -105,7 +113,7 @@ def assay_cqs(qpcr: QpcrRun, definition: CqDefinition) -> list[ReactionCq]:
         elif definition.method != "instrument":
             out.append(ReactionCq(own[i], definition.method))
         elif reports:  # a reaction without a Cq in a run that reports Cqs: the instrument's "Undetermined"
-            out.append(ReactionCq(reaction.reported.cq, "instrument"))
+            out.append(ReactionCq(_instrument(reaction.reported.cq, last), "instrument"))
         else:
             out.append(ReactionCq(own[i], fallback, (_MISSING,)))
     return out
