@@ -16,7 +16,14 @@ import numpy as np
 
 from chipdx import io
 from chipdx.cli._common import EXIT_OK, cell_text, csv_text, emit, note, out, require_known, require_reactions
-from chipdx.cli._settings import add_layout_option, add_manual_options, layout_of, manual_settings, uses_manual
+from chipdx.cli._settings import (
+    add_layout_option,
+    add_manual_options,
+    layout_of,
+    manual_settings,
+    target_pair,
+    uses_manual,
+)
 from chipdx.errors import UnsupportedError
 from chipdx.model import Dataset
 
@@ -120,15 +127,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _tm_window(value: str) -> tuple[str, tuple[float, float]]:
     """``TARGET=LOW:HIGH`` (°C) for ``--tm-window``."""
-    target, _, bounds = value.rpartition("=")
-    low_text, _, high_text = bounds.partition(":")
-    try:
-        low, high = float(low_text), float(high_text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"takes TARGET=LOW:HIGH in °C, got {value!r}") from None
-    if not target or not low < high:
-        raise argparse.ArgumentTypeError(f"takes TARGET=LOW:HIGH with LOW < HIGH, got {value!r}")
-    return target, (low, high)
+    return target_pair(value, separator=":", number=float, form="TARGET=LOW:HIGH in °C",
+                       rule="TARGET=LOW:HIGH with LOW < HIGH", valid=lambda a, b: a < b)
 
 
 def _windows(args: argparse.Namespace, dataset: Dataset) -> dict[str, tuple[float, float]]:

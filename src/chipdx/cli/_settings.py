@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from chipdx.pipeline import Layout, ManualSettings
 
 __all__ = ["add_layout_option", "add_manual_options", "layout_of", "manual_settings", "uses_manual"]
 
+
+N = TypeVar("N", int, float)
 
 def _threshold(value: str) -> tuple[str, float]:
     """``TARGET=VALUE`` (baseline-subtracted fluorescence, > 0) for ``--threshold``."""
@@ -32,17 +35,24 @@ def _threshold(value: str) -> tuple[str, float]:
     return target.strip(), level
 
 
+def target_pair(value: str, *, separator: str, number: Callable[[str], N], form: str,
+                rule: str, valid: Callable[[N, N], bool]) -> tuple[str, tuple[N, N]]:
+    """Parse ``TARGET=FIRST<separator>SECOND`` for an option; ``form``/``rule`` word its two errors."""
+    target, _, pair = value.rpartition("=")
+    first_text, _, second_text = pair.partition(separator)
+    try:
+        first, second = number(first_text), number(second_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes {form}, got {value!r}") from None
+    if not target.strip() or not valid(first, second):
+        raise argparse.ArgumentTypeError(f"takes {rule}, got {value!r}")
+    return target.strip(), (first, second)
+
+
 def _baseline(value: str) -> tuple[str, tuple[int, int]]:
     """``TARGET=FIRST-LAST`` (cycle numbers, 1 <= FIRST < LAST) for ``--baseline``."""
-    target, _, window = value.rpartition("=")
-    first_text, _, last_text = window.partition("-")
-    try:
-        first, last = int(first_text), int(last_text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"takes TARGET=FIRST-LAST (baseline cycles), got {value!r}") from None
-    if not target.strip() or not 1 <= first < last:
-        raise argparse.ArgumentTypeError(f"takes TARGET=FIRST-LAST with 1 <= FIRST < LAST, got {value!r}")
-    return target.strip(), (first, last)
+    return target_pair(value, separator="-", number=int, form="TARGET=FIRST-LAST (baseline cycles)",
+                       rule="TARGET=FIRST-LAST with 1 <= FIRST < LAST", valid=lambda a, b: 1 <= a < b)
 
 
 def add_manual_options(command: Any) -> None:
